@@ -1,0 +1,112 @@
+"""File primitives shared by the stores: atomic replace, locked append, names."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["atomic_write", "locked_fd", "safe_filename", "truncate_torn_tail"]
+
+_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_NAME_LENGTH = 200
+
+
+def atomic_write(path: Path, data: bytes, *, fsync: bool = False) -> None:
+    """Replace ``path`` with ``data`` so that readers see old or new, never half.
+
+    Writes a temporary file in the same directory, then renames it over the
+    target. Parent directories are created.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            if fsync:
+                tmp.flush()
+                os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+
+
+@contextlib.contextmanager
+def locked_fd(path: Path, *, create: bool = True) -> Iterator[int]:
+    """Open ``path`` read-write and hold an exclusive advisory lock on it.
+
+    The lock serializes writers across threads and processes (each call opens
+    its own file description).
+    """
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_RDWR | (os.O_CREAT if create else 0)
+    fd = os.open(path, flags, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def write_all(fd: int, data: bytes, offset: int | None = None) -> None:
+    """Write every byte of ``data`` (at ``offset``, or at the current position)."""
+    view = memoryview(data)
+    while view:
+        if offset is None:
+            written = os.write(fd, view)
+        else:
+            written = os.pwrite(fd, view, offset)
+            offset += written
+        view = view[written:]
+
+
+def truncate_torn_tail(fd: int, size: int) -> int:
+    """Cut a line-oriented file back to its last newline; return the new size.
+
+    A crash in the middle of an append leaves a last line without its newline:
+    that partial line is dropped so the next append starts on a fresh line.
+    """
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return size
+    block = 4096
+    end = size
+    while end > 0:
+        start = max(0, end - block)
+        chunk = os.pread(fd, end - start, start)
+        newline = chunk.rfind(b"\n")
+        if newline != -1:
+            new_size = start + newline + 1
+            os.ftruncate(fd, new_size)
+            return new_size
+        end = start
+    os.ftruncate(fd, 0)
+    return 0
+
+
+def safe_filename(name: str) -> str:
+    """Turn ``name`` into a file name that cannot leave its directory.
+
+    Path separators, ``..``, control and other unusual characters become
+    ``_``; leading dots are removed (no hidden files, no ``..``); the result
+    is at most 200 characters.
+    """
+    cleaned = _UNSAFE_NAME_CHARS.sub("_", name).lstrip(".")
+    cleaned = cleaned[:_MAX_NAME_LENGTH]
+    if not cleaned or cleaned in {".", ".."}:
+        msg = f"cannot make a file name from {name!r}"
+        raise ValueError(msg)
+    return cleaned

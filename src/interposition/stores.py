@@ -1,0 +1,670 @@
+"""Cassette stores: JSON file, YAML file, JSON Lines journal, directory.
+
+Every store loads and saves the one cassette format (see
+``docs/cassette-format.md``) and offers ``append()``, so that a Broker
+recording N interactions writes O(N) bytes in total:
+
+* ``JsonFileCassetteStore``: one JSON document, one interaction per line.
+  ``save()`` is atomic (temp file + rename); ``append()`` rewrites only the
+  closing ``]}``. A crash mid-append leaves a torn tail that ``load()``
+  recovers with a warning.
+* ``YamlFileCassetteStore``: the same in YAML, each interaction a
+  JSON-compatible flow mapping on its own line: readable, appendable, and
+  loaded at JSON speed. Hand-written YAML is read with a safe loader and a
+  bound on aliases.
+* ``JsonLinesCassetteStore``: an append-only journal, one interaction per
+  line after a header line; a torn last line is dropped with a warning.
+* ``DirectoryCassetteStore``: one file per interaction, named so that no
+  name can leave the directory.
+
+Any store fails with ``CassetteLoadError`` (naming the file and the cause) or
+``CassetteSaveError``, never with a bare parser or OS exception.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from interposition import _files
+from interposition.errors import (
+    CassetteLoadError,
+    CassetteSaveError,
+    ConfigurationError,
+    InteractionValidationError,
+    InterpositionError,
+)
+from interposition.models import CASSETTE_FORMAT_VERSION, Cassette, Interaction
+
+__all__ = [
+    "CassetteRecoveryWarning",
+    "DirectoryCassetteStore",
+    "JsonFileCassetteStore",
+    "JsonLinesCassetteStore",
+    "YamlFileCassetteStore",
+    "store_for_path",
+]
+
+#: A YAML document that uses more aliases than this is refused: our writer
+#: uses none, and unbounded aliases let a small file expand without limit.
+MAX_YAML_ALIASES: Final = 100
+
+_SERIALIZE = Interaction.__pydantic_serializer__.to_json
+_VALIDATE_CASSETTE = Cassette.model_validate_json
+_VALIDATE_INTERACTION = Interaction.model_validate_json
+
+_LOAD_ERRORS = (
+    ValidationError,
+    InterpositionError,
+    ValueError,
+    TypeError,
+    yaml.YAMLError,
+)
+
+
+class CassetteRecoveryWarning(UserWarning):
+    """A cassette had a torn tail (a crash mid-write); the partial item was dropped."""
+
+
+def _interaction_json(interaction: Interaction) -> bytes:
+    return _SERIALIZE(interaction)
+
+
+def _cassette_document(body: Iterable[bytes]) -> bytes:
+    """The JSON text of a cassette whose interactions are ``body`` (JSON each)."""
+    return (
+        b'{"version":%d,"interactions":[' % CASSETTE_FORMAT_VERSION
+        + b",".join(body)
+        + b"]}"
+    )
+
+
+def _read_bytes(path: Path, create_if_missing: bool) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        if create_if_missing:
+            return None
+        raise CassetteLoadError(path, exc) from exc
+    except OSError as exc:
+        raise CassetteLoadError(path, exc) from exc
+
+
+def _recover(path: Path, items: list[bytes]) -> Cassette:
+    """Validate interactions one by one; only the last may be torn.
+
+    Raises:
+        CassetteLoadError: If an interaction other than the last is invalid.
+    """
+    interactions: list[Interaction] = []
+    for number, item in enumerate(items, start=1):
+        try:
+            interactions.append(_VALIDATE_INTERACTION(item))
+        except (ValidationError, InteractionValidationError) as exc:
+            if number < len(items):
+                msg = f"interaction {number} of {len(items)} is invalid: {exc}"
+                raise CassetteLoadError(path, msg) from exc
+            warnings.warn(
+                CassetteRecoveryWarning(
+                    f"{path}: the last interaction was cut short (the process "
+                    f"writing it stopped mid-write); loaded the {number - 1} "
+                    "complete ones and dropped the partial one"
+                ),
+                stacklevel=4,
+            )
+    return Cassette.model_construct(interactions=tuple(interactions))
+
+
+def _is_json_syntax_error(exc: ValidationError) -> bool:
+    return any(error["type"] == "json_invalid" for error in exc.errors())
+
+
+class _FileStore:
+    """What the single-file stores share: path, creation flag, durability."""
+
+    suffixes: tuple[str, ...] = ()
+
+    def __init__(
+        self, path: Path | str, *, create_if_missing: bool = False, fsync: bool = False
+    ) -> None:
+        """Initialize the store.
+
+        Args:
+            path: The cassette file.
+            create_if_missing: ``load()`` returns an empty cassette instead of
+                raising when the file does not exist.
+            fsync: Flush every write to the disk (survives power loss, slower);
+                without it, writes survive a killed process but not a crash
+                of the machine.
+        """
+        self._path = Path(path)
+        self._create_if_missing = create_if_missing
+        self._fsync = fsync
+
+    @property
+    def path(self) -> Path:
+        """The cassette file."""
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self._path)!r})"
+
+    def _save_bytes(self, data: bytes) -> None:
+        try:
+            _files.atomic_write(self._path, data, fsync=self._fsync)
+        except OSError as exc:
+            raise CassetteSaveError(self._path, exc) from exc
+
+
+_JSON_HEAD: Final = b'{"version":%d,"interactions":[' % CASSETTE_FORMAT_VERSION
+_JSON_TAIL: Final = b"\n]}\n"
+
+
+class JsonFileCassetteStore(_FileStore):
+    """A cassette in one JSON file, one interaction per line.
+
+    Files written by ``Cassette.model_dump_json()`` (in any layout) and by
+    the published 0.4.0 load too; the first ``append()`` to such a file
+    rewrites it in this layout.
+    """
+
+    suffixes = (".json",)
+
+    def load(self) -> Cassette:
+        """Load the cassette.
+
+        Raises:
+            CassetteLoadError: The file is missing (unless create_if_missing),
+                unreadable, or not a valid cassette.
+        """
+        data = _read_bytes(self._path, self._create_if_missing)
+        if data is None:
+            return Cassette(interactions=())
+        try:
+            return _VALIDATE_CASSETTE(data)
+        except ValidationError as exc:
+            if _is_json_syntax_error(exc) and data.startswith(_JSON_HEAD + b"\n"):
+                return self._recover_torn(data)
+            raise CassetteLoadError(self._path, exc) from exc
+        except InterpositionError as exc:
+            raise CassetteLoadError(self._path, exc) from exc
+
+    def _recover_torn(self, data: bytes) -> Cassette:
+        items = []
+        for line in data[len(_JSON_HEAD) + 1 :].split(b"\n"):
+            item = line.strip()
+            item = item.removesuffix(b"]}").rstrip().removesuffix(b",")
+            if item and item != b"]":
+                items.append(item)
+        return _recover(self._path, items)
+
+    def save(self, cassette: Cassette) -> None:
+        """Replace the file with ``cassette``, atomically; parents are created.
+
+        Raises:
+            CassetteSaveError: The file or its directory cannot be written.
+        """
+        lines = [_interaction_json(i) for i in cassette.interactions]
+        body = b"\n" + b",\n".join(lines) if lines else b""
+        self._save_bytes(_JSON_HEAD + body + _JSON_TAIL)
+
+    def append(self, interaction: Interaction) -> None:
+        """Add one interaction at the end of the file, in O(1).
+
+        Raises:
+            CassetteSaveError: The file cannot be written.
+        """
+        line = _interaction_json(interaction)
+        try:
+            with _files.locked_fd(self._path) as fd:
+                size = os.fstat(fd).st_size
+                tail = b""
+                if size > len(_JSON_HEAD) + len(_JSON_TAIL):
+                    tail = os.pread(fd, len(_JSON_TAIL) + 1, size - len(_JSON_TAIL) - 1)
+                if size == 0:
+                    _files.write_all(fd, _JSON_HEAD + b"\n" + line + _JSON_TAIL, 0)
+                elif tail[1:] == _JSON_TAIL and tail[:1] in (b"[", b"}"):
+                    separator = b"\n" if tail[:1] == b"[" else b",\n"
+                    _files.write_all(
+                        fd, separator + line + _JSON_TAIL, size - len(_JSON_TAIL)
+                    )
+                else:
+                    # Not our layout (hand-edited, or a torn tail): rewrite it.
+                    interactions = (*self.load().interactions, interaction)
+                    self.save(Cassette.model_construct(interactions=interactions))
+                    return
+                if self._fsync:
+                    os.fsync(fd)
+        except OSError as exc:
+            raise CassetteSaveError(self._path, exc) from exc
+
+
+_YAML_HEAD: Final = (
+    "# interposition cassette: one interaction per item, each a JSON-compatible\n"
+    "# flow mapping on one line (https://yaml.org/spec/1.2.2/#flow-mappings).\n"
+    f"version: {CASSETTE_FORMAT_VERSION}\n"
+    "interactions:\n"
+).encode()
+_YAML_EMPTY: Final = _YAML_HEAD[: -len(b"\n")] + b" []\n"
+
+# Characters YAML does not allow raw in a scalar, or reads as line breaks.
+_YAML_UNPRINTABLE = re.compile("[\x7f-\x84\x86-\x9f\x85\u2028\u2029\ufffe\uffff]")
+
+
+def _yaml_line(interaction: Interaction) -> bytes:
+    line = _interaction_json(interaction)
+    if not line.isascii():
+        text = _YAML_UNPRINTABLE.sub(
+            lambda m: f"\\u{ord(m.group()):04x}", line.decode()
+        )
+        line = text.encode()
+    return b"- " + line + b"\n"
+
+
+class _BoundedSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (C when available); aliases are counted first."""
+
+
+def _safe_yaml_load(text: bytes) -> Any:
+    aliases = 0
+    for event in yaml.parse(text, Loader=_BoundedSafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                msg = (
+                    f"the document uses more than {MAX_YAML_ALIASES} YAML aliases; "
+                    "refusing to expand it"
+                )
+                raise ValueError(msg)
+    return yaml.load(text, Loader=_BoundedSafeLoader)  # noqa: S506 - a safe loader
+
+
+class YamlFileCassetteStore(_FileStore):
+    """A cassette in one YAML file.
+
+    Written as a block sequence of one-line flow mappings, so that appending
+    is a plain append and loading runs at JSON speed. Any other YAML
+    cassette (block style, comments, anchors) loads through PyYAML's safe
+    loader, with at most ``MAX_YAML_ALIASES`` aliases.
+    """
+
+    suffixes = (".yaml", ".yml")
+
+    def load(self) -> Cassette:
+        """Load the cassette.
+
+        Raises:
+            CassetteLoadError: The file is missing (unless create_if_missing),
+                unreadable, or not a valid cassette.
+        """
+        data = _read_bytes(self._path, self._create_if_missing)
+        if data is None:
+            return Cassette(interactions=())
+        if data.startswith(_YAML_HEAD):
+            items = [
+                line[2:]
+                for line in data[len(_YAML_HEAD) :].split(b"\n")
+                if line.startswith(b"- ")
+            ]
+            try:
+                return _VALIDATE_CASSETTE(_cassette_document(items))
+            except ValidationError as exc:
+                if not _is_json_syntax_error(exc):
+                    raise CassetteLoadError(self._path, exc) from exc
+                if not data.endswith(b"\n"):
+                    return _recover(self._path, items)
+            except InterpositionError as exc:
+                raise CassetteLoadError(self._path, exc) from exc
+        return self._load_any_yaml(data)
+
+    def _load_any_yaml(self, data: bytes) -> Cassette:
+        try:
+            document = _safe_yaml_load(data)
+        except _LOAD_ERRORS as exc:
+            raise CassetteLoadError(self._path, exc) from exc
+        if not isinstance(document, dict):
+            msg = "not a cassette: expected a mapping with an 'interactions' list"
+            raise CassetteLoadError(self._path, msg)
+        if document.get("interactions") is None:
+            document["interactions"] = ()
+        try:
+            return Cassette.model_validate(document)
+        except _LOAD_ERRORS as exc:
+            raise CassetteLoadError(self._path, exc) from exc
+
+    def save(self, cassette: Cassette) -> None:
+        """Replace the file with ``cassette``, atomically.
+
+        Raises:
+            CassetteSaveError: The file or its directory cannot be written.
+        """
+        if not cassette.interactions:
+            self._save_bytes(_YAML_EMPTY)
+            return
+        self._save_bytes(
+            _YAML_HEAD + b"".join(_yaml_line(i) for i in cassette.interactions)
+        )
+
+    def append(self, interaction: Interaction) -> None:
+        """Add one interaction at the end of the file, in O(1).
+
+        Raises:
+            CassetteSaveError: The file cannot be written.
+        """
+        line = _yaml_line(interaction)
+        try:
+            with _files.locked_fd(self._path) as fd:
+                size = _files.truncate_torn_tail(fd, os.fstat(fd).st_size)
+                head = os.pread(fd, len(_YAML_HEAD), 0)
+                if size == 0 or (size == len(_YAML_EMPTY) and head == _YAML_EMPTY):
+                    os.ftruncate(fd, 0)
+                    _files.write_all(fd, _YAML_HEAD + line, 0)
+                elif head == _YAML_HEAD:
+                    _files.write_all(fd, line, size)
+                else:
+                    interactions = (*self.load().interactions, interaction)
+                    self.save(Cassette.model_construct(interactions=interactions))
+                    return
+                if self._fsync:
+                    os.fsync(fd)
+        except OSError as exc:
+            raise CassetteSaveError(self._path, exc) from exc
+
+
+_JSONL_HEAD: Final = b'{"version":%d,"format":"interposition-jsonl"}\n' % (
+    CASSETTE_FORMAT_VERSION
+)
+
+
+class _JsonLinesHeader(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    version: int
+    format: Literal["interposition-jsonl"]
+
+
+class JsonLinesCassetteStore(_FileStore):
+    """An append-only journal: a header line, then one interaction per line.
+
+    The most robust store for recording: every interaction is one ``write()``
+    of one line, and a torn last line (a crash mid-write) is dropped with a
+    ``CassetteRecoveryWarning`` instead of failing the load.
+    """
+
+    suffixes = (".jsonl", ".ndjson")
+
+    def load(self) -> Cassette:
+        """Load the cassette.
+
+        Raises:
+            CassetteLoadError: The file is missing (unless create_if_missing),
+                unreadable, or not a valid cassette.
+        """
+        data = _read_bytes(self._path, self._create_if_missing)
+        if data is None or not data:
+            if data is None or self._create_if_missing:
+                return Cassette(interactions=())
+            raise CassetteLoadError(self._path, "the file is empty")
+        head, _, rest = data.partition(b"\n")
+        try:
+            header = _JsonLinesHeader.model_validate_json(head)
+            Cassette(version=header.version, interactions=())
+        except ValidationError as exc:
+            msg = f"the first line is not an interposition JSON Lines header: {exc}"
+            raise CassetteLoadError(self._path, msg) from exc
+        lines = [line for line in rest.split(b"\n") if line.strip()]
+        try:
+            return _VALIDATE_CASSETTE(_cassette_document(lines))
+        except (ValidationError, InterpositionError):
+            pass
+        if data.endswith(b"\n") and lines:
+            # Not torn: report the first bad line precisely.
+            for number, line in enumerate(lines, start=2):
+                try:
+                    _VALIDATE_INTERACTION(line)
+                except (ValidationError, InteractionValidationError) as exc:
+                    raise CassetteLoadError(
+                        self._path, f"line {number}: {exc}"
+                    ) from exc
+        return _recover(self._path, lines)
+
+    def save(self, cassette: Cassette) -> None:
+        """Replace the journal with ``cassette``, atomically.
+
+        Raises:
+            CassetteSaveError: The file or its directory cannot be written.
+        """
+        lines = b"".join(_interaction_json(i) + b"\n" for i in cassette.interactions)
+        self._save_bytes(_JSONL_HEAD + lines)
+
+    def append(self, interaction: Interaction) -> None:
+        """Append one line, in one write, under an exclusive lock.
+
+        Raises:
+            CassetteSaveError: The file cannot be written.
+        """
+        line = _interaction_json(interaction) + b"\n"
+        try:
+            with _files.locked_fd(self._path) as fd:
+                size = _files.truncate_torn_tail(fd, os.fstat(fd).st_size)
+                _files.write_all(fd, line if size else _JSONL_HEAD + line, size)
+                if self._fsync:
+                    os.fsync(fd)
+        except OSError as exc:
+            raise CassetteSaveError(self._path, exc) from exc
+
+
+class _InteractionFile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    version: int = CASSETTE_FORMAT_VERSION
+    interaction: Interaction
+
+
+#: Names a directory store's file, given the interaction's position.
+FileNamer = Callable[[int, Interaction], str]
+
+
+def _default_name(position: int, interaction: Interaction) -> str:
+    return f"{position:06d}-{interaction.fingerprint.value[:16]}"
+
+
+class DirectoryCassetteStore:
+    """A cassette as a directory with one file per interaction.
+
+    Files are read in name order; the default names (``000001-<fingerprint
+    prefix>.json``) keep recording order. A custom ``filename`` function may
+    name files after the request; its names are sanitized so that none can
+    leave the directory.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        file_format: Literal["json", "yaml"] = "json",
+        create_if_missing: bool = False,
+        fsync: bool = False,
+        filename: FileNamer | None = None,
+    ) -> None:
+        """Initialize the store.
+
+        Args:
+            path: The directory.
+            file_format: ``json`` or ``yaml``, for every file.
+            create_if_missing: ``load()`` returns an empty cassette when the
+                directory does not exist.
+            fsync: Flush every file to the disk.
+            filename: Names a file from (position, interaction); the suffix is
+                added. Defaults to ``<position>-<fingerprint prefix>``.
+        """
+        if file_format not in ("json", "yaml"):
+            msg = f"file_format must be 'json' or 'yaml', not {file_format!r}"
+            raise ConfigurationError(msg)
+        self._path = Path(path)
+        self._format = file_format
+        self._suffix = ".json" if file_format == "json" else ".yaml"
+        self._create_if_missing = create_if_missing
+        self._fsync = fsync
+        self._filename = filename or _default_name
+        self._next_position: int | None = None
+
+    @property
+    def path(self) -> Path:
+        """The directory."""
+        return self._path
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({str(self._path)!r}, file_format={self._format!r})"
+        )
+
+    def files(self) -> list[Path]:
+        """The interaction files, in load order."""
+        try:
+            names = sorted(
+                entry.name
+                for entry in os.scandir(self._path)
+                if entry.name.endswith(self._suffix)
+                and not entry.name.startswith(".")
+                and entry.is_file()
+            )
+        except FileNotFoundError:
+            return []
+        return [self._path / name for name in names]
+
+    def file_for(self, position: int, interaction: Interaction) -> Path:
+        """The path of an interaction's file, always inside the directory."""
+        name = (
+            _files.safe_filename(self._filename(position, interaction)) + self._suffix
+        )
+        path = self._path / name
+        if path.parent != self._path:  # pragma: no cover - safe_filename prevents it
+            msg = f"{name!r} would leave {self._path}"
+            raise ValueError(msg)
+        return path
+
+    def _encode(self, interaction: Interaction) -> bytes:
+        document = _InteractionFile(interaction=interaction)
+        if self._format == "json":
+            return document.model_dump_json(indent=2).encode() + b"\n"
+        return yaml.safe_dump(
+            document.model_dump(mode="json"),
+            allow_unicode=True,
+            sort_keys=False,
+            width=100,
+        ).encode()
+
+    def _decode(self, data: bytes) -> Interaction:
+        if self._format == "json":
+            return _InteractionFile.model_validate_json(data).interaction
+        return _InteractionFile.model_validate(_safe_yaml_load(data)).interaction
+
+    def load(self) -> Cassette:
+        """Load every interaction file of the directory, in name order.
+
+        Raises:
+            CassetteLoadError: The directory is missing (unless
+                create_if_missing) or a file is unreadable or invalid; the
+                error names the file.
+        """
+        if not self._path.is_dir():
+            if self._create_if_missing and not self._path.exists():
+                return Cassette(interactions=())
+            cause = (
+                "no such directory" if not self._path.exists() else "not a directory"
+            )
+            raise CassetteLoadError(self._path, cause)
+        interactions = []
+        for file in self.files():
+            try:
+                interactions.append(self._decode(file.read_bytes()))
+            except (OSError, *_LOAD_ERRORS) as exc:
+                raise CassetteLoadError(file, exc) from exc
+        return Cassette.model_construct(interactions=tuple(interactions))
+
+    def save(self, cassette: Cassette) -> None:
+        """Write one file per interaction and remove the files of older saves.
+
+        Raises:
+            CassetteSaveError: A file cannot be written.
+        """
+        try:
+            old = set(self.files())
+            written = set()
+            for position, interaction in enumerate(cassette.interactions, start=1):
+                path = self.file_for(position, interaction)
+                _files.atomic_write(path, self._encode(interaction), fsync=self._fsync)
+                written.add(path)
+            for stale in old - written:
+                stale.unlink(missing_ok=True)
+            self._path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CassetteSaveError(self._path, exc) from exc
+        self._next_position = len(cassette.interactions) + 1
+
+    def append(self, interaction: Interaction) -> None:
+        """Write one more file, never overwriting one that exists.
+
+        Raises:
+            CassetteSaveError: The file cannot be written.
+        """
+        if self._next_position is None:
+            self._next_position = len(self.files()) + 1
+        data = self._encode(interaction)
+        try:
+            self._path.mkdir(parents=True, exist_ok=True)
+            while True:
+                path = self.file_for(self._next_position, interaction)
+                self._next_position += 1
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                tmp.write_bytes(data)
+                try:
+                    os.link(tmp, path)  # fails if the name is taken: never overwrite
+                except FileExistsError:
+                    if self._filename is not _default_name:
+                        os.replace(tmp, path)
+                        return
+                    continue
+                finally:
+                    tmp.unlink(missing_ok=True)
+                return
+        except OSError as exc:
+            raise CassetteSaveError(self._path, exc) from exc
+
+
+def store_for_path(
+    path: Path | str, *, create_if_missing: bool = False, fsync: bool = False
+) -> (
+    JsonFileCassetteStore
+    | YamlFileCassetteStore
+    | JsonLinesCassetteStore
+    | DirectoryCassetteStore
+):
+    """Choose a store by the path's extension.
+
+    ``.json``, ``.yaml``/``.yml``, ``.jsonl``/``.ndjson`` are files; a path
+    without an extension is a directory of JSON files.
+
+    Raises:
+        ConfigurationError: For an unknown extension.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not suffix:
+        return DirectoryCassetteStore(
+            path, create_if_missing=create_if_missing, fsync=fsync
+        )
+    for kind in (JsonFileCassetteStore, YamlFileCassetteStore, JsonLinesCassetteStore):
+        if suffix in kind.suffixes:
+            return kind(path, create_if_missing=create_if_missing, fsync=fsync)
+    msg = (
+        f"unknown cassette format {suffix!r} for {path}: use .json, .yaml, .yml, "
+        ".jsonl, or a path without an extension for a directory"
+    )
+    raise ConfigurationError(msg)
