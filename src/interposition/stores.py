@@ -268,6 +268,24 @@ def _yaml_line(interaction: Interaction) -> bytes:
     return b"- " + line + b"\n"
 
 
+# PyYAML writes these raw in single-quoted scalars, then reads them back as
+# line breaks (folded to spaces): strings holding them are double-quoted, where
+# they are escaped.
+_YAML_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+class _SafeDumper(yaml.SafeDumper):
+    """``yaml.safe_dump``'s dumper, with strings that survive a round trip."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = '"' if _YAML_LINE_BREAKS.search(data) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_SafeDumper.add_representer(str, _represent_str)
+
+
 class _BoundedSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """The safe loader (C when available); aliases are counted first."""
 
@@ -553,8 +571,9 @@ class DirectoryCassetteStore:
         document = _InteractionFile(interaction=interaction)
         if self._format == "json":
             return document.model_dump_json(indent=2).encode() + b"\n"
-        return yaml.safe_dump(
+        return yaml.dump(
             document.model_dump(mode="json"),
+            Dumper=_SafeDumper,
             allow_unicode=True,
             sort_keys=False,
             width=100,
