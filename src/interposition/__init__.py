@@ -17,7 +17,12 @@ from interposition.errors import (
     LiveResponderRequiredError,
 )
 from interposition.hooks import BrokerHooks, MissDecision
-from interposition.matching import InteractionIndex, PredicateMatcher, fingerprint_key
+from interposition.matching import (
+    InteractionIndex,
+    PredicateMatcher,
+    exact_key,
+    fingerprint_key,
+)
 from interposition.models import (
     Cassette,
     Interaction,
@@ -71,6 +76,7 @@ __all__ = [
     "ResponseChunk",
     "YamlFileCassetteStore",
     "__version__",
+    "exact_key",
     "fingerprint_key",
     "store_for_path",
 ]

@@ -15,16 +15,20 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from interposition.errors import ConfigurationError
-from interposition.models import Interaction, InteractionRequest, fingerprint_value
+from interposition.models import (
+    Interaction,
+    InteractionRequest,
+    fingerprint_value,
+)
 
 __all__ = [
     "Differ",
     "InteractionIndex",
     "KeyFunction",
-    "Lookup",
     "Matcher",
     "PlaybackOrder",
     "PredicateMatcher",
+    "exact_key",
     "fingerprint_key",
     "request_differences",
 ]
@@ -40,8 +44,24 @@ Differ: TypeAlias = Callable[[InteractionRequest, InteractionRequest], Sequence[
 PlaybackOrder: TypeAlias = Literal["first", "sequential"]
 
 
+def exact_key(request: InteractionRequest) -> Hashable:
+    """The default key: every field of the request (exact match).
+
+    Two requests share this key exactly when they share a SHA-256
+    fingerprint, so matching behaves as the published engine's fingerprint
+    lookup, but a lookup costs a tuple hash instead of JSON + SHA-256.
+    """
+    return (
+        request.protocol,
+        request.action,
+        request.target,
+        request.headers,
+        request.body,
+    )
+
+
 def fingerprint_key(request: InteractionRequest) -> Hashable:
-    """The default key: the request's SHA-256 fingerprint (exact match)."""
+    """The request's SHA-256 fingerprint as a key (same matches as exact_key)."""
     return fingerprint_value(request)
 
 
@@ -60,6 +80,8 @@ class PredicateMatcher:
 #: What a Broker accepts as ``match_on``.
 Matcher: TypeAlias = KeyFunction | PredicateMatcher
 
+_PLAY_LOG_LIMIT = 1 << 16
+
 _ENGINE_FIELDS = ("protocol", "action", "target", "headers", "body")
 
 
@@ -74,19 +96,6 @@ def request_differences(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Lookup:
-    """The result of a successful lookup.
-
-    Attributes:
-        interaction: The recording to replay.
-        position: Its position in the cassette.
-    """
-
-    interaction: Interaction
-    position: int
-
-
 class InteractionIndex:
     """A thread-safe, append-only index of interactions by matcher key.
 
@@ -98,7 +107,7 @@ class InteractionIndex:
         self,
         interactions: Iterable[Interaction] = (),
         *,
-        match_on: Matcher = fingerprint_key,
+        match_on: Matcher = exact_key,
         playback: PlaybackOrder = "first",
         allow_playback_repeats: bool = False,
         differ: Differ = request_differences,
@@ -126,6 +135,10 @@ class InteractionIndex:
         self._lock = threading.Lock()
         self._interactions: list[Interaction] = []
         self._play_counts: list[int] = []
+        # First-match plays are logged with list.append (atomic under the GIL)
+        # instead of taking the lock per replay; the log is folded into
+        # _play_counts whenever counts are read, or when it grows long.
+        self._play_log: list[int] = []
         self._positions: dict[Hashable, list[int]] = {}
         self._cursor: dict[Hashable, int] = {}
         self._predicate = match_on if isinstance(match_on, PredicateMatcher) else None
@@ -182,7 +195,7 @@ class InteractionIndex:
         with self._lock:
             return self._add(interaction, played=played)
 
-    def lookup(self, request: InteractionRequest) -> Lookup | None:
+    def lookup(self, request: InteractionRequest) -> Interaction | None:
         """Find the recording to replay for ``request`` and count the play.
 
         Returns:
@@ -195,22 +208,26 @@ class InteractionIndex:
         positions = self._positions.get(key)
         if positions is None:
             return None
+        if not self._sequential:
+            position = positions[0]
+            log = self._play_log
+            log.append(position)
+            if len(log) > _PLAY_LOG_LIMIT:
+                self._fold_play_log()
+            return self._interactions[position]
         with self._lock:
-            if self._sequential:
-                cursor = self._cursor.get(key, 0)
-                if cursor < len(positions):
-                    self._cursor[key] = cursor + 1
-                    position = positions[cursor]
-                elif self._repeat:
-                    position = positions[-1]
-                else:
-                    return None
+            cursor = self._cursor.get(key, 0)
+            if cursor < len(positions):
+                self._cursor[key] = cursor + 1
+                position = positions[cursor]
+            elif self._repeat:
+                position = positions[-1]
             else:
-                position = positions[0]
+                return None
             self._play_counts[position] += 1
-        return Lookup(self._interactions[position], position)
+        return self._interactions[position]
 
-    def _scan(self, request: InteractionRequest) -> Lookup | None:
+    def _scan(self, request: InteractionRequest) -> Interaction | None:
         assert self._predicate is not None  # noqa: S101 - guarded by the caller
         matches = self._predicate.predicate
         with self._lock:
@@ -220,11 +237,11 @@ class InteractionIndex:
                     continue
                 if not self._sequential or self._play_counts[position] == 0:
                     self._play_counts[position] += 1
-                    return Lookup(interaction, position)
+                    return interaction
                 last_match = position
             if last_match is not None and self._repeat:
                 self._play_counts[last_match] += 1
-                return Lookup(self._interactions[last_match], last_match)
+                return self._interactions[last_match]
         return None
 
     def recorded_count(self, request: InteractionRequest) -> int:
@@ -233,14 +250,26 @@ class InteractionIndex:
             return 0
         return len(self._positions.get(self._key(request), ()))
 
+    def _fold_play_log(self) -> None:
+        with self._lock:
+            log = self._play_log
+            count = len(log)
+            counts = self._play_counts
+            for position in log[:count]:
+                counts[position] += 1
+            # Entries appended meanwhile lie past ``count`` and stay logged.
+            del log[:count]
+
     @property
     def play_counts(self) -> tuple[int, ...]:
         """How many times each interaction, by position, was played."""
+        self._fold_play_log()
         with self._lock:
             return tuple(self._play_counts)
 
     def unplayed(self) -> tuple[Interaction, ...]:
         """The interactions that were never played, in cassette order."""
+        self._fold_play_log()
         with self._lock:
             return tuple(
                 interaction

@@ -21,7 +21,7 @@ from interposition.matching import (
     InteractionIndex,
     Matcher,
     PlaybackOrder,
-    fingerprint_key,
+    exact_key,
     request_differences,
 )
 from interposition.models import (
@@ -94,7 +94,7 @@ class Broker:
         live_responder: LiveResponder | None = None,
         cassette_store: CassetteStore | None = None,
         *,
-        match_on: Matcher = fingerprint_key,
+        match_on: Matcher = exact_key,
         playback: PlaybackOrder = "first",
         allow_playback_repeats: bool = False,
         hooks: BrokerHooks | None = None,
@@ -108,8 +108,9 @@ class Broker:
             live_responder: Forwards a request to the real backend; needed by
                 ``record`` and by ``auto`` on a miss.
             cassette_store: Persists every recorded interaction.
-            match_on: A key function ``request -> hashable`` (default: the
-                SHA-256 fingerprint, an exact match) or a PredicateMatcher.
+            match_on: A key function ``request -> hashable`` (default:
+                ``exact_key``, every field, which matches exactly when the
+                SHA-256 fingerprints match) or a PredicateMatcher.
             playback: ``first`` (default; every lookup gets the first match)
                 or ``sequential`` (the Nth identical request gets the Nth
                 recording).
@@ -231,8 +232,8 @@ class Broker:
         found = self._index.lookup(match_request)
         if found is not None:
             if hooks.after_replay is not None:
-                hooks.after_replay(request, found.interaction)
-            yield from found.interaction.response_chunks
+                hooks.after_replay(request, found)
+            yield from found.response_chunks
             return
         decision = hooks.on_miss(request) if hooks.on_miss is not None else None
         if decision is None:
