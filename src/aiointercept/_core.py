@@ -1,0 +1,500 @@
+"""The ``aiointercept`` mock: a real aiohttp server that answers as told."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+import re
+import ssl
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractResolver
+from yarl import URL
+
+from ._assertions import AssertionsMixin
+from ._fallback import Fallback, UpstreamForwarder
+from ._interception import active_targets, install, uninstall
+from ._listener import Listener
+from ._requests import AiointerceptRequest, capture
+from ._responses import (
+    CallbackResult,
+    ChunkSource,
+    ResponsePlan,
+    close_connection,
+    send,
+)
+from ._routes import Callback, Closest, MockResponse, RouteTable
+from ._tls import authority
+from ._urls import HostPattern
+
+__all__ = ["Miss", "aiointercept"]
+
+logger = logging.getLogger("aiointercept")
+
+_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+# aiohttp resends an idempotent request once when the connection drops before
+# the response (RFC 9112, section 9.3.1). When the mock drops it on purpose
+# (a miss, or exception=), that automatic resend is the same call, not a new
+# one: it is failed the same way and not recorded again.
+_RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+_RETRY_WINDOW = 1.0
+
+_RetryKey = tuple[str, URL, bytes | None]
+
+
+class Miss:
+    """A request that no registered response matched.
+
+    Attributes:
+        request: The request.
+        closest: The registered route that came closest, if any.
+        message: The explanation that was logged.
+    """
+
+    __slots__ = ("closest", "message", "request")
+
+    def __init__(
+        self, request: AiointerceptRequest, closest: Closest | None, message: str
+    ) -> None:
+        self.request = request
+        self.closest = closest
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"<Miss {self.request.method} {self.request.url}>"
+
+
+class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
+    """Mock aiohttp requests with a real ``aiohttp.web`` server on 127.0.0.1.
+
+    Args:
+        mock_external_urls: Route every aiohttp connection in the process to
+            this mock (real hostnames, http and https) while it is active.
+            With ``False`` (the default) nothing global is touched: send the
+            requests to :attr:`server_url`.
+        passthrough: Hosts (``"api.example.com"``, ``"host:port"`` or a URL such
+            as ``"https://api.example.com"``) that keep reaching the real
+            network. Requires ``mock_external_urls=True``.
+        passthrough_unmatched: Forward every request that matches no
+            registered response to the real server. Requires
+            ``mock_external_urls=True``.
+        param: When used as a decorator, the keyword argument under which the
+            mock is passed (default: the last positional parameter).
+        upstream_ssl: TLS verification for forwarded requests: ``None``
+            (system trust), ``False``, or an ``ssl.SSLContext``.
+        upstream_resolver: An aiohttp resolver for forwarded requests.
+    """
+
+    def __init__(
+        self,
+        mock_external_urls: bool = False,
+        passthrough: Sequence[str] | None = None,
+        passthrough_unmatched: bool = False,
+        param: str | None = None,
+        *,
+        upstream_ssl: ssl.SSLContext | bool | None = None,
+        upstream_resolver: AbstractResolver | None = None,
+    ) -> None:
+        if isinstance(passthrough, str):
+            raise TypeError("passthrough takes a list of hosts, not a string")
+        if not mock_external_urls and (passthrough or passthrough_unmatched):
+            raise ValueError(
+                "passthrough and passthrough_unmatched require "
+                "mock_external_urls=True: without it only requests sent to "
+                "m.server_url reach the mock, and everything else already goes "
+                "to the real network."
+            )
+        self.mock_external_urls = mock_external_urls
+        self.passthrough = list(passthrough or [])
+        self.passthrough_unmatched = passthrough_unmatched
+        self.param = param
+        self._passthrough = tuple(HostPattern(entry) for entry in self.passthrough)
+        self._fallbacks: list[Fallback] = []
+        if passthrough_unmatched:
+            self._fallbacks.append(
+                UpstreamForwarder(ssl=upstream_ssl, resolver=upstream_resolver)
+            )
+        self._routes = RouteTable()
+        self.requests: dict[tuple[str, URL], list[AiointerceptRequest]] = {}
+        self._calls: list[AiointerceptRequest] = []
+        self.misses: list[Miss] = []
+        self._retries: dict[_RetryKey, float] = {}
+        self._listener: Listener | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._port = 0
+
+    # -- lifecycle ------------------------------------------------------------
+
+    @property
+    def server_host(self) -> str:
+        """The address the server listens on: ``127.0.0.1``."""
+        self._require_started()
+        return "127.0.0.1"
+
+    @property
+    def server_port(self) -> int:
+        """The port the server listens on."""
+        self._require_started()
+        return self._port
+
+    @property
+    def server_url(self) -> str:
+        """The server's base URL, e.g. ``http://127.0.0.1:54321``."""
+        self._require_started()
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def started(self) -> bool:
+        """Whether the server is running."""
+        return self._listener is not None
+
+    def _require_started(self) -> None:
+        if self._listener is None:
+            raise RuntimeError(
+                "the aiointercept server is not running: use "
+                "`async with aiointercept() as m:` (or await m.start()) first"
+            )
+
+    async def start(self) -> None:
+        """Start the server (and the interception); ``__aenter__`` calls it."""
+        if self._listener is not None:
+            raise RuntimeError("this aiointercept instance is already running")
+        self.requests.clear()
+        self._calls.clear()
+        self.misses.clear()
+        self._retries.clear()
+        server = web.Server(self._handle, access_log=None)
+        tls = authority().server_context if self.mock_external_urls else None
+        listener = Listener(server, tls)
+        listener.start()
+        self._listener = listener
+        self._loop = asyncio.get_running_loop()
+        self._port = listener.port
+        if self.mock_external_urls:
+            try:
+                install(self)
+            except BaseException:
+                await self.stop()
+                raise
+
+    async def stop(self) -> None:
+        """Stop the interception and the server; ``__aexit__`` calls it."""
+        listener = self._listener
+        try:
+            if self.mock_external_urls:
+                uninstall(self)
+        finally:
+            self._listener = None
+            try:
+                if listener is not None:
+                    await listener.close()
+            finally:
+                for fallback in self._fallbacks:
+                    await fallback.close()
+
+    async def __aenter__(self) -> aiointercept:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def __call__(self, func: _F) -> _F:
+        """Use the mock as a decorator of an ``async def`` function.
+
+        The running mock is passed as the keyword ``param`` if given, else as
+        the function's last positional parameter; that parameter is hidden from
+        the wrapper's signature, so pytest does not look for a fixture of that
+        name.
+        """
+        if not inspect.iscoroutinefunction(func):
+            raise TypeError("aiointercept decorates `async def` functions only")
+        signature = inspect.signature(func)
+        parameters = list(signature.parameters.values())
+        name = self.param
+        if name is None:
+            positional = [
+                p
+                for p in parameters
+                if p.kind
+                in (
+                    inspect.Parameter.POSITIONAL_ONLY,
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                )
+            ]
+            if not positional:
+                raise TypeError(
+                    f"{func.__qualname__} has no parameter to receive the mock; "
+                    "add one or pass param="
+                )
+            name = positional[-1].name
+        index = next((i for i, p in enumerate(parameters) if p.name == name), None)
+
+        @functools.wraps(func)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            async with self as mock:
+                if index is not None and len(args) > index:
+                    args = (*args[:index], mock, *args[index:])
+                else:
+                    kwargs[name] = mock
+                return await func(*args, **kwargs)
+
+        visible = [p for p in parameters if p.name != name]
+        wrapper.__signature__ = signature.replace(parameters=visible)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    # -- registration ---------------------------------------------------------
+
+    def add(  # noqa: PLR0917 - the documented aioresponses signature
+        self,
+        url: str | URL | re.Pattern[str],
+        method: str = hdrs.METH_GET,
+        status: int = 200,
+        body: str | bytes | AsyncIterable[bytes | str] = b"",
+        json: Any = None,
+        payload: Any = None,
+        headers: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+        repeat: bool | int = False,
+        callback: Callback | None = None,
+        reason: str | None = None,
+        exception: BaseException | type[BaseException] | bool | None = None,
+        *,
+        chunks: ChunkSource | None = None,
+        chunk_delay: float = 0.0,
+        delay: float = 0.0,
+        truncate_at: int | None = None,
+        reset_at: int | None = None,
+    ) -> MockResponse:
+        """Register a response for ``method url``.
+
+        Args:
+            url: A ``str`` or ``yarl.URL`` (matched after normalization), or a
+                compiled ``re.Pattern`` (matched against the normalized URL).
+            method: The HTTP method, case-insensitive.
+            status: The status code.
+            body: The raw body (``str`` is UTF-8 encoded), or an async
+                iterable of chunks to stream.
+            json: A JSON-serializable body; overrides ``body``.
+            payload: Alias for ``json``.
+            headers: Extra response headers.
+            content_type: The ``Content-Type``; overrides one in ``headers``.
+                Default ``application/json``.
+            repeat: ``False``: answer once; ``True``: forever; ``N``: N times.
+            callback: ``callback(url, **kwargs)`` (sync or async) returning a
+                :class:`CallbackResult` (``None`` keeps this registration's
+                response). It receives ``method``, ``headers``, ``query``,
+                ``json``, ``data`` and ``request``, or those its signature
+                names.
+            reason: The reason phrase.
+            exception: Any truthy value: close the connection instead of
+                answering; the client gets ``aiohttp.ClientConnectionError``.
+            chunks: Stream these chunks (``bytes`` or ``str``, sync or async
+                iterable), one HTTP chunk each.
+            chunk_delay: Seconds to wait between chunks.
+            delay: Seconds to wait before answering.
+            truncate_at: Send only this many body bytes, then close.
+            reset_at: Send only this many body bytes, then reset (RST).
+
+        Returns:
+            The registered response, which counts the requests it served.
+        """
+        plan = ResponsePlan.build(
+            status=status,
+            body=body,
+            json=json if json is not None else payload,
+            headers=headers,
+            content_type=content_type,
+            reason=reason,
+            chunks=chunks,
+            chunk_delay=chunk_delay,
+            delay=delay,
+            truncate_at=truncate_at,
+            reset_at=reset_at,
+            close=bool(exception),
+        )
+        return self._routes.add(url, method, plan, repeat, callback)
+
+    def get(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
+        """Register a GET response; see :meth:`add`."""
+        return self.add(url, hdrs.METH_GET, **kwargs)
+
+    def post(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
+        """Register a POST response; see :meth:`add`."""
+        return self.add(url, hdrs.METH_POST, **kwargs)
+
+    def put(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
+        """Register a PUT response; see :meth:`add`."""
+        return self.add(url, hdrs.METH_PUT, **kwargs)
+
+    def patch(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
+        """Register a PATCH response; see :meth:`add`."""
+        return self.add(url, hdrs.METH_PATCH, **kwargs)
+
+    def delete(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
+        """Register a DELETE response; see :meth:`add`."""
+        return self.add(url, hdrs.METH_DELETE, **kwargs)
+
+    def head(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
+        """Register a HEAD response; see :meth:`add`."""
+        return self.add(url, hdrs.METH_HEAD, **kwargs)
+
+    def options(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
+        """Register an OPTIONS response; see :meth:`add`."""
+        return self.add(url, hdrs.METH_OPTIONS, **kwargs)
+
+    def clear(self) -> None:
+        """Forget every registered response and every recorded request."""
+        self._routes.clear()
+        self.requests.clear()
+        self._calls.clear()
+        self.misses.clear()
+        self._retries.clear()
+
+    # -- what the interceptor asks --------------------------------------------
+
+    def bypasses(self, host: str, port: int) -> bool:
+        """Whether ``host:port`` is one of this mock's passthrough hosts."""
+        return any(entry.matches(host, port) for entry in self._passthrough)
+
+    def claims(self, host: str, port: int) -> bool:
+        """Whether a registered URL names exactly ``host:port``."""
+        return self._routes.claims(host, port)
+
+    # -- serving --------------------------------------------------------------
+
+    def _owners(self) -> tuple[aiointercept, ...]:
+        """Whose routes may answer, innermost first.
+
+        An intercepting mock answers with the routes of every active
+        intercepting mock, innermost first, so a connection pooled to an outer
+        mock's server behaves the same as a new one.
+        """
+        if self.mock_external_urls:
+            targets = active_targets()
+            if targets and self in targets:
+                return targets  # type: ignore[return-value]
+        return (self,)
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        captured = await capture(request)
+        owners = self._owners()
+        for owner in owners:
+            if owner._retries and owner._is_retry(captured):
+                close_connection(request)
+                return web.Response(status=502)
+        for owner in owners:
+            route = owner._routes.match(captured.method, captured.url)
+            if route is not None:
+                owner._record(captured)
+                return await owner._serve(route, captured)
+        first = owners[0]
+        first._record(captured)
+        return await first._resolve_unmatched(captured)
+
+    def _record(self, captured: AiointerceptRequest) -> None:
+        self._calls.append(captured)
+        key = (captured.method, captured.url)
+        calls = self.requests.get(key)
+        if calls is None:
+            self.requests[key] = [captured]
+        else:
+            calls.append(captured)
+
+    async def _serve(
+        self, route: MockResponse, captured: AiointerceptRequest
+    ) -> web.StreamResponse:
+        plan = route.plan
+        if route.callback is not None:
+            plan = await self._run_callback(route, captured)
+        if plan.close:
+            self._expect_retry(captured)
+        return await send(captured.request, plan)
+
+    async def _run_callback(
+        self, route: MockResponse, captured: AiointerceptRequest
+    ) -> ResponsePlan:
+        callback = route.callback
+        if callback is None:  # pragma: no cover - only called with a callback
+            return route.plan
+        available: dict[str, Any] = {
+            "method": captured.method,
+            "request": captured.request,
+        }
+        available.update(captured.kwargs)
+        result = callback(captured.url, **route.callback_kwargs(available))
+        if inspect.isawaitable(result):
+            result = await result
+        if result is None:
+            return route.plan
+        if not isinstance(result, CallbackResult):
+            raise TypeError(
+                f"callback {callback!r} returned {result!r}; "
+                "return a CallbackResult (or None)"
+            )
+        base = route.plan
+        return ResponsePlan.build(
+            status=result.status,
+            body=result.body,
+            json=result.payload,
+            headers=result.headers,
+            content_type=result.content_type,
+            header_wins=True,
+            reason=result.reason,
+            chunk_delay=base.chunk_delay,
+            delay=base.delay,
+            truncate_at=base.truncate_at,
+            reset_at=base.reset_at,
+            close=base.close,
+        )
+
+    async def _resolve_unmatched(
+        self, captured: AiointerceptRequest
+    ) -> web.StreamResponse:
+        """The one place an unmatched request is resolved.
+
+        Fallbacks are asked in order (forward upstream, and later record or
+        replay); if all decline, the request is a miss.
+        """
+        for fallback in self._fallbacks:
+            response = await fallback(captured)
+            if response is not None:
+                return response
+        closest = self._routes.closest(captured.method, captured.url)
+        message = (
+            f"aiointercept: no registered response for {captured.method} {captured.url}"
+        )
+        if closest is not None:
+            message += "; " + closest.describe()
+        else:
+            message += "; nothing is registered"
+        self.misses.append(Miss(captured, closest, message))
+        logger.warning("%s", message)
+        self._expect_retry(captured)
+        close_connection(captured.request)
+        return web.Response(status=502)
+
+    def _expect_retry(self, captured: AiointerceptRequest) -> None:
+        if captured.method in _RETRIED_METHODS and self._loop is not None:
+            key = (captured.method, captured.url, captured.captured_body)
+            self._retries[key] = self._loop.time() + _RETRY_WINDOW
+
+    def _is_retry(self, captured: AiointerceptRequest) -> bool:
+        key = (captured.method, captured.url, captured.captured_body)
+        deadline = self._retries.pop(key, None)
+        return (
+            deadline is not None
+            and self._loop is not None
+            and (self._loop.time() <= deadline)
+        )

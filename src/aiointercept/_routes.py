@@ -1,0 +1,259 @@
+"""Registered responses and how a request finds one.
+
+Routes keep registration order. A request is served by the earliest
+registered route that matches it and still has uses left; a route with
+``repeat=N`` serves N requests, ``repeat=True`` serves forever. Exact URLs are
+indexed by ``(method, normalized URL)`` and patterns kept in a list, so a
+lookup does not scan every exact route.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from yarl import URL
+
+from ._responses import CallbackResult, ResponsePlan
+from ._urls import normalize_url
+
+__all__ = ["Callback", "Closest", "MockResponse", "RouteTable"]
+
+Callback = Callable[..., CallbackResult | Awaitable[CallbackResult | None] | None]
+
+_CALLBACK_KWARGS = ("method", "headers", "query", "json", "data", "request")
+
+
+class MockResponse:
+    """A registered response, returned by ``add()`` and the verb shortcuts.
+
+    Attributes:
+        method: The HTTP method it answers.
+        url: The normalized URL, or the compiled pattern.
+        call_count: How many requests it has served so far.
+        remaining: Uses left (``None`` for ``repeat=True``).
+    """
+
+    __slots__ = (
+        "_accepts",
+        "call_count",
+        "callback",
+        "is_async",
+        "method",
+        "plan",
+        "remaining",
+        "seq",
+        "url",
+    )
+
+    def __init__(  # noqa: PLR0917 - internal, built in one place
+        self,
+        seq: int,
+        method: str,
+        url: URL | re.Pattern[str],
+        plan: ResponsePlan,
+        remaining: int | None,
+        callback: Callback | None,
+    ) -> None:
+        self.seq = seq
+        self.method = method
+        self.url = url
+        self.plan = plan
+        self.remaining = remaining
+        self.callback = callback
+        self.call_count = 0
+        self.is_async = callback is not None and inspect.iscoroutinefunction(callback)
+        self._accepts = _accepted_kwargs(callback)
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether the route has no uses left."""
+        return self.remaining == 0
+
+    def callback_kwargs(self, available: dict[str, Any]) -> dict[str, Any]:
+        """The keyword arguments this route's callback can take."""
+        if self._accepts is None:
+            return available
+        return {name: available[name] for name in self._accepts if name in available}
+
+    def describe(self) -> str:
+        """``METHOD url`` (or ``METHOD /pattern/``) for messages."""
+        if isinstance(self.url, re.Pattern):
+            return f"{self.method} re.compile({self.url.pattern!r})"
+        return f"{self.method} {self.url}"
+
+    def __repr__(self) -> str:
+        return f"<MockResponse {self.describe()} served={self.call_count}>"
+
+
+def _accepted_kwargs(callback: Callback | None) -> tuple[str, ...] | None:
+    """Which request kwargs ``callback`` accepts; ``None`` means all of them."""
+    if callback is None:
+        return None
+    try:
+        parameters = inspect.signature(callback).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    names = []
+    for parameter in parameters:
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            return None
+        names.append(parameter.name)
+    return tuple(name for name in _CALLBACK_KWARGS if name in names)
+
+
+@dataclass(frozen=True, slots=True)
+class Closest:
+    """The registered route nearest to a request that matched none."""
+
+    route: MockResponse
+    differences: tuple[str, ...]
+
+    def describe(self) -> str:
+        """A one-line explanation for error messages."""
+        text = f"closest registered: {self.route.describe()}"
+        if self.differences:
+            text += " (differs in " + "; ".join(self.differences) + ")"
+        if self.route.exhausted:
+            text += f" (used up: it served {self.route.call_count} time(s))"
+        return text
+
+
+class RouteTable:
+    """All routes of one mock, in registration order."""
+
+    def __init__(self) -> None:
+        self._seq = 0
+        self._exact: dict[tuple[str, URL], list[MockResponse]] = {}
+        self._patterns: list[MockResponse] = []
+        self._all: list[MockResponse] = []
+        self.hosts: set[tuple[str, int | None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def __iter__(self) -> Any:
+        return iter(self._all)
+
+    def add(
+        self,
+        url: str | URL | re.Pattern[str],
+        method: str,
+        plan: ResponsePlan,
+        repeat: bool | int,
+        callback: Callback | None,
+    ) -> MockResponse:
+        """Register a route and return it."""
+        if isinstance(repeat, bool):
+            remaining: int | None = None if repeat else 1
+        elif isinstance(repeat, int):
+            if repeat < 0:
+                raise ValueError(
+                    f"repeat must be True, False or a positive int, got {repeat!r}"
+                )
+            remaining = repeat or 1
+        else:
+            raise TypeError(f"repeat must be a bool or an int, got {repeat!r}")
+        method = method.upper()
+        self._seq += 1
+        key: URL | re.Pattern[str]
+        if isinstance(url, re.Pattern):
+            key = url
+        elif isinstance(url, str | URL):
+            key = normalize_url(url)
+            if not key.absolute:
+                raise ValueError(f"register an absolute URL, got {str(url)!r}")
+        else:
+            raise TypeError(f"url must be a str, yarl.URL or re.Pattern, got {url!r}")
+        route = MockResponse(self._seq, method, key, plan, remaining, callback)
+        self._all.append(route)
+        if isinstance(key, URL):
+            self._exact.setdefault((method, key), []).append(route)
+            if key.raw_host is not None:
+                self.hosts.add((key.raw_host, key.port))
+        else:
+            self._patterns.append(route)
+        return route
+
+    def match(self, method: str, url: URL) -> MockResponse | None:
+        """Take one use of the earliest route matching ``method url``."""
+        best: MockResponse | None = None
+        candidates = self._exact.get((method, url))
+        if candidates:
+            for route in candidates:
+                if not route.exhausted:
+                    best = route
+                    break
+        if self._patterns:
+            text = str(url)
+            for route in self._patterns:
+                if best is not None and route.seq > best.seq:
+                    break
+                if (
+                    route.method == method
+                    and not route.exhausted
+                    and route.url.match(text)  # type: ignore[union-attr]
+                ):
+                    best = route
+                    break
+        if best is not None:
+            best.call_count += 1
+            if best.remaining is not None:
+                best.remaining -= 1
+        return best
+
+    def claims(self, host: str, port: int) -> bool:
+        """Whether a URL route names exactly ``host:port``."""
+        return (host, port) in self.hosts
+
+    def closest(self, method: str, url: URL) -> Closest | None:
+        """The route most similar to ``method url``, and what differs."""
+        if not self._all:
+            return None
+        target = f"{method} {url}"
+        scored = []
+        for route in self._all:
+            text = route.describe()
+            score = difflib.SequenceMatcher(None, target, text).ratio()
+            if route.method == method:
+                score += 1.0
+            if isinstance(route.url, URL):
+                score += 0.5 * (route.url.host == url.host)
+                score += 0.5 * (route.url.path == url.path)
+            elif route.url.match(str(url)):
+                score += 1.0
+            scored.append((score, -route.seq, route))
+        route = max(scored, key=lambda item: (item[0], item[1]))[2]
+        return Closest(route, _differences(route, method, url))
+
+    def clear(self) -> None:
+        """Forget every route."""
+        self._exact.clear()
+        self._patterns.clear()
+        self._all.clear()
+        self.hosts.clear()
+
+
+def _differences(route: MockResponse, method: str, url: URL) -> tuple[str, ...]:
+    found: list[str] = []
+    if route.method != method:
+        found.append(f"method: registered {route.method}, requested {method}")
+    if isinstance(route.url, re.Pattern):
+        if not route.url.match(str(url)):
+            found.append(f"URL: pattern does not match {str(url)!r}")
+    else:
+        registered = route.url
+        for part, mine, theirs in (
+            ("scheme", registered.scheme, url.scheme),
+            ("host", registered.host, url.host),
+            ("port", registered.port, url.port),
+            ("path", registered.path, url.path),
+            ("query", registered.query_string, url.query_string),
+        ):
+            if mine != theirs:
+                found.append(f"{part}: registered {mine!r}, requested {theirs!r}")
+    return tuple(found)
