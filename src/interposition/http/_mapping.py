@@ -1,0 +1,292 @@
+"""The HTTP convention: how an HTTP exchange maps onto an engine Interaction.
+
+Request:
+    ``protocol="http"``, ``action`` = the method (upper case), ``target`` = the
+    full URL, ``headers`` = the request headers as (name, value) pairs in the
+    order sent (a name may repeat), ``body`` = the request body.
+
+Response:
+    One or more ResponseChunk. The concatenated ``data`` of the chunks is the
+    body as it came off the wire (after transfer decoding, before content
+    decoding). The first chunk's ``metadata`` holds the response head:
+    ``(":status", "200")``, ``(":reason", "OK")``, ``(":version",
+    "HTTP/1.1")``, then every response header as a (name, value) pair, in
+    order, a name repeated once per value. Names that start with ``:`` cannot
+    be HTTP header names, so the two never collide.
+
+See ``docs/http.md`` and ``docs/adr/0200-http-response-head-in-first-chunk.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Final
+from urllib.parse import urlsplit
+
+from interposition.errors import InterpositionError
+from interposition.models import Interaction, InteractionRequest, ResponseChunk
+
+__all__ = [
+    "PROTOCOL",
+    "Headers",
+    "HttpMappingError",
+    "HttpRequest",
+    "HttpResponse",
+    "build_url",
+    "from_interaction",
+    "request_from_engine",
+    "request_to_engine",
+    "response_from_chunks",
+    "response_to_chunks",
+    "to_interaction",
+]
+
+#: The engine protocol name of every HTTP interaction.
+PROTOCOL: Final = "http"
+
+#: Headers: (name, value) pairs, in order; a name may repeat.
+Headers = tuple[tuple[str, str], ...]
+
+STATUS_KEY: Final = ":status"
+REASON_KEY: Final = ":reason"
+VERSION_KEY: Final = ":version"
+
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+class HttpMappingError(InterpositionError):
+    """Raised when a recorded interaction is not a valid HTTP interaction."""
+
+
+def _header_value(headers: Headers, name: str) -> str | None:
+    lowered = name.lower()
+    for key, value in headers:
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """An HTTP request, independent of any client library.
+
+    Attributes:
+        method: The method, upper case (``GET``, ``POST``...).
+        url: The full URL: ``scheme://host[:port]/path[?query]``.
+        headers: (name, value) pairs in the order sent; a name may repeat.
+        body: The body, as sent (after transfer decoding).
+    """
+
+    method: str
+    url: str
+    headers: Headers = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header (case-insensitive), or None."""
+        return _header_value(self.headers, name)
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a header (case-insensitive), in order."""
+        lowered = name.lower()
+        return [value for key, value in self.headers if key.lower() == lowered]
+
+    def replace(self, **changes: object) -> HttpRequest:
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """An HTTP response, independent of any client library.
+
+    Attributes:
+        status: The status code.
+        reason: The reason phrase (may be empty).
+        headers: (name, value) pairs in the order received; a name may repeat.
+        body: The body as received (after transfer decoding, before content
+            decoding: a gzip-encoded body stays gzip).
+        http_version: ``HTTP/1.1``, ``HTTP/1.0``, ``HTTP/2``...
+        chunks: When the body was received in pieces worth keeping, those
+            pieces (their concatenation equals ``body``); empty otherwise.
+    """
+
+    status: int
+    reason: str = ""
+    headers: Headers = ()
+    body: bytes = b""
+    http_version: str = "HTTP/1.1"
+    chunks: tuple[bytes, ...] = field(default=(), compare=False, repr=False)
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header (case-insensitive), or None."""
+        return _header_value(self.headers, name)
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a header (case-insensitive), in order."""
+        lowered = name.lower()
+        return [value for key, value in self.headers if key.lower() == lowered]
+
+    def replace(self, **changes: object) -> HttpResponse:
+        """Return a copy with some fields changed (``chunks`` is reset)."""
+        if "body" in changes and "chunks" not in changes:
+            changes["chunks"] = ()
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def build_url(scheme: str, host: str, port: int | None, target: str) -> str:
+    """Build the full URL of a request from its connection and request target.
+
+    Args:
+        scheme: ``http`` or ``https``.
+        host: The host name or address (an IPv6 address with or without
+            brackets).
+        port: The port; omitted from the URL when it is the scheme's default.
+        target: The request target: ``/path?query``, or an absolute URL (as
+            sent to a proxy), which is returned unchanged.
+    """
+    if target.startswith(("http://", "https://")):
+        return target
+    scheme = scheme.lower()
+    host = host.lower()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    if not target.startswith("/"):
+        target = "/" + target
+    return f"{scheme}://{host}{target}"
+
+
+def _as_pairs(headers: Iterable[tuple[str, str]]) -> Headers:
+    return tuple((str(name), str(value)) for name, value in headers)
+
+
+def request_to_engine(request: HttpRequest) -> InteractionRequest:
+    """Map an HttpRequest onto the engine's InteractionRequest."""
+    return InteractionRequest.model_construct(
+        protocol=PROTOCOL,
+        action=request.method.upper(),
+        target=request.url,
+        headers=_as_pairs(request.headers),
+        body=bytes(request.body),
+    )
+
+
+def request_from_engine(request: InteractionRequest) -> HttpRequest:
+    """Map an engine InteractionRequest back onto an HttpRequest."""
+    return HttpRequest(
+        method=request.action,
+        url=request.target,
+        headers=request.headers,
+        body=request.body,
+    )
+
+
+def response_to_chunks(response: HttpResponse) -> tuple[ResponseChunk, ...]:
+    """Map an HttpResponse onto response chunks; the first carries the head."""
+    head: Headers = (
+        (STATUS_KEY, str(response.status)),
+        (REASON_KEY, response.reason),
+        (VERSION_KEY, response.http_version),
+        *_as_pairs(response.headers),
+    )
+    pieces: Sequence[bytes] = response.chunks or (response.body,)
+    return tuple(
+        ResponseChunk.model_construct(
+            data=bytes(piece), sequence=position, metadata=head if position == 0 else ()
+        )
+        for position, piece in enumerate(pieces)
+    )
+
+
+def response_from_chunks(chunks: Sequence[ResponseChunk]) -> HttpResponse:
+    """Map response chunks (as recorded by any adapter) onto an HttpResponse.
+
+    Raises:
+        HttpMappingError: When there are no chunks or the first one carries no
+            ``:status``.
+    """
+    if not chunks:
+        msg = "an HTTP interaction needs at least one response chunk"
+        raise HttpMappingError(msg)
+    status: int | None = None
+    reason = ""
+    version = "HTTP/1.1"
+    headers: list[tuple[str, str]] = []
+    for key, value in chunks[0].metadata:
+        if not key.startswith(":"):
+            headers.append((key, value))
+        elif key == STATUS_KEY:
+            try:
+                status = int(value)
+            except ValueError:
+                status = None
+        elif key == REASON_KEY:
+            reason = value
+        elif key == VERSION_KEY:
+            version = value
+    if status is None:
+        msg = (
+            "the recorded response has no valid ':status' in its first chunk's "
+            "metadata; it was not recorded by interposition.http (see docs/http.md)"
+        )
+        raise HttpMappingError(msg)
+    if len(chunks) == 1:
+        body = chunks[0].data
+        pieces: tuple[bytes, ...] = ()
+    else:
+        pieces = tuple(chunk.data for chunk in chunks)
+        body = b"".join(pieces)
+    return HttpResponse(status, reason, tuple(headers), body, version, pieces)
+
+
+def to_interaction(
+    request: HttpRequest,
+    response: HttpResponse,
+    metadata: Iterable[tuple[str, str]] = (),
+) -> Interaction:
+    """Map one HTTP exchange onto an engine Interaction."""
+    return Interaction.build(
+        request_to_engine(request), response_to_chunks(response), _as_pairs(metadata)
+    )
+
+
+def from_interaction(interaction: Interaction) -> tuple[HttpRequest, HttpResponse]:
+    """Map an engine Interaction recorded by any HTTP adapter back onto HTTP.
+
+    Raises:
+        HttpMappingError: When the interaction is not an HTTP interaction.
+    """
+    if interaction.request.protocol != PROTOCOL:
+        msg = (
+            f"interaction protocol is {interaction.request.protocol!r}, "
+            f"not {PROTOCOL!r}: it was not recorded by an HTTP adapter"
+        )
+        raise HttpMappingError(msg)
+    return (
+        request_from_engine(interaction.request),
+        response_from_chunks(interaction.response_chunks),
+    )
+
+
+def split_url(url: str) -> tuple[str, str, int | None, str, str]:
+    """Split a URL into (scheme, host, port, path, query); port None if absent."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (
+        parts.scheme.lower(),
+        (parts.hostname or "").lower(),
+        port,
+        parts.path or "/",
+        parts.query,
+    )
+
+
+def default_port(scheme: str) -> int | None:
+    """The default port of a scheme, or None."""
+    return _DEFAULT_PORTS.get(scheme.lower())

@@ -1,0 +1,538 @@
+"""The cassette session: what every adapter calls with a request.
+
+An adapter hands ``CassetteSession.handle(request, live)`` an HttpRequest and
+a callable that performs it on the network; it gets an HttpResponse back,
+replayed from the cassette or live (and then recorded). ``handle_async`` is
+the same for asyncio clients, with an awaitable ``live``.
+
+The session in force is found through a context variable, so concurrent
+asyncio tasks and threads that each enter their own cassette never see each
+other's traffic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Final, Literal, TypeAlias, get_args
+from urllib.parse import urlsplit
+
+from interposition.errors import ConfigurationError, InteractionNotFoundError
+from interposition.hooks import BrokerHooks
+from interposition.http._compression import decode_response
+from interposition.http._mapping import (
+    HttpRequest,
+    HttpResponse,
+    from_interaction,
+    request_from_engine,
+    request_to_engine,
+    response_from_chunks,
+    to_interaction,
+)
+from interposition.http._matching import (
+    DEFAULT_MATCH_ON,
+    MatchOn,
+    build_differ,
+    build_matcher,
+)
+from interposition.http._redaction import FilterSpec, Redactor
+from interposition.matching import KeyFunction, PredicateMatcher
+from interposition.models import (
+    Cassette,
+    Interaction,
+    InteractionRequest,
+    ResponseChunk,
+)
+from interposition.services import Broker, BrokerMode, CassetteStore
+from interposition.stores import DirectoryCassetteStore, store_for_path
+
+__all__ = [
+    "LOCALHOSTS",
+    "CassetteSession",
+    "HttpInteractionNotFoundError",
+    "LiveCall",
+    "RecordMode",
+    "RequestHook",
+    "ResponseHook",
+    "current_session",
+    "passthrough",
+]
+
+#: ``none``: replay only. ``once``: record when the cassette does not exist yet,
+#: else replay only. ``new_episodes``: replay what is recorded, record the
+#: rest. ``all``: re-record everything (the file is replaced on first record).
+RecordMode: TypeAlias = Literal["none", "once", "new_episodes", "all"]
+
+#: Performs a request on the network.
+LiveCall: TypeAlias = Callable[[HttpRequest], HttpResponse]
+
+#: ``before_record_request``: return the request to record, or None to let
+#: this request go to the network without being recorded or replayed.
+RequestHook: TypeAlias = Callable[[HttpRequest], HttpRequest | None]
+
+#: ``before_record_response``: return the response to record, or None to not
+#: record this exchange.
+ResponseHook: TypeAlias = Callable[[HttpResponse], HttpResponse | None]
+
+#: Hosts ``ignore_localhost`` lets through.
+LOCALHOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104
+
+_ACTIVE: ContextVar[CassetteSession | None] = ContextVar(
+    "interposition_http_session", default=None
+)
+_PASSTHROUGH: ContextVar[bool] = ContextVar(
+    "interposition_http_passthrough", default=False
+)
+_OPEN_SESSIONS: list[CassetteSession] = []
+_OPEN_LOCK = threading.Lock()
+
+
+class _DeferredMiss(tuple[ResponseChunk, ...]):
+    """Returned by ``on_miss`` when the session itself goes live and records.
+
+    The Broker yields its (zero) chunks; the session sees no chunks and goes
+    live with the adapter's callable, sync or async.
+    """
+
+    __slots__ = ()
+
+
+_DEFER: Final = _DeferredMiss()
+
+
+class HttpInteractionNotFoundError(InteractionNotFoundError):
+    """No recording matches an HTTP request (and this record mode cannot record).
+
+    Attributes:
+        http_request: The request, as matched (redacted).
+        closest_http_request: The closest recording's request, if any.
+        cassette_path: The cassette file or directory.
+        record_mode: The record mode in force.
+    """
+
+    def __init__(
+        self,
+        error: InteractionNotFoundError,
+        *,
+        cassette_path: Path,
+        record_mode: RecordMode,
+        exhausted: bool,
+    ) -> None:
+        """Restate an engine miss in HTTP terms.
+
+        Args:
+            error: The engine's miss.
+            cassette_path: The cassette.
+            record_mode: The record mode in force.
+            exhausted: Every recording of this request was already played.
+        """
+        super().__init__(error.request, error.closest, error.differences)
+        self.http_request: HttpRequest = request_from_engine(error.request)
+        self.closest_http_request: HttpRequest | None = (
+            request_from_engine(error.closest) if error.closest is not None else None
+        )
+        self.cassette_path: Path = cassette_path
+        self.record_mode: RecordMode = record_mode
+        request = self.http_request
+        message = (
+            f"No recording in cassette {cassette_path} matches "
+            f"{request.method} {request.url} (record_mode={record_mode!r})"
+        )
+        if exhausted:
+            message += (
+                ". Every recording of this request was already played: pass "
+                "allow_playback_repeats=True to replay the last one again"
+            )
+        elif self.closest_http_request is not None:
+            closest = self.closest_http_request
+            message += (
+                f". Closest recording: {closest.method} {closest.url}, which "
+                f"differs in {'; '.join(error.differences) or 'nothing compared'}"
+            )
+        else:
+            message += ". The cassette holds no recordings"
+        if record_mode == "once":
+            message += (
+                ". To record it, use record_mode='new_episodes', or delete the "
+                "cassette to record it again"
+            )
+        else:
+            message += (
+                ". To record it, use record_mode='new_episodes' (or 'once' on a "
+                "new cassette); or change the request or match_on"
+            )
+        self.args = (message + ".",)
+
+
+def current_session() -> CassetteSession | None:
+    """The cassette session that should handle a request made here, or None.
+
+    The session of the current context (thread or asyncio task) wins. A
+    thread started without a copy of the context (a plain
+    ``threading.Thread``) uses the one open session when there is exactly
+    one; with several open in other contexts it gets None (no interception).
+    None also while an adapter performs a live request (see passthrough).
+    """
+    if _PASSTHROUGH.get():
+        return None
+    session = _ACTIVE.get()
+    if session is not None:
+        return session if session.is_open else None
+    open_sessions = _OPEN_SESSIONS
+    if len(open_sessions) == 1:
+        return open_sessions[0]
+    return None
+
+
+@contextlib.contextmanager
+def passthrough() -> Iterator[None]:
+    """Within this block no adapter intercepts: used around live requests."""
+    token = _PASSTHROUGH.set(True)
+    try:
+        yield
+    finally:
+        _PASSTHROUGH.reset(token)
+
+
+def _cassette_exists(store: CassetteStore, path: Path) -> bool:
+    if isinstance(store, DirectoryCassetteStore):
+        return bool(store.files())
+    return path.exists()
+
+
+class CassetteSession:
+    """One open cassette: matching, record mode, redaction, and statistics.
+
+    Built by ``use_cassette``; adapters call ``handle`` / ``handle_async``.
+    Play counts and unplayed interactions stay available after the block.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        record_mode: RecordMode = "once",
+        match_on: MatchOn | None = None,
+        allow_playback_repeats: bool = False,
+        redact: bool = True,
+        filter_headers: Iterable[FilterSpec] = (),
+        filter_query_parameters: Iterable[FilterSpec] = (),
+        filter_post_data_parameters: Iterable[FilterSpec] = (),
+        before_record_request: RequestHook | None = None,
+        before_record_response: ResponseHook | None = None,
+        ignore_hosts: Iterable[str] = (),
+        ignore_localhost: bool = False,
+        decode_compressed_response: bool = False,
+        cassette_store: CassetteStore | None = None,
+    ) -> None:
+        """Load (or prepare) the cassette at ``path``.
+
+        See ``use_cassette`` for the arguments.
+
+        Raises:
+            ConfigurationError: For an invalid argument.
+            CassetteLoadError: When the cassette exists but cannot be read.
+        """
+        self.check_options(
+            record_mode=record_mode,
+            match_on=match_on,
+            before_record_request=before_record_request,
+            before_record_response=before_record_response,
+            ignore_hosts=ignore_hosts,
+        )
+        self.path: Path = Path(path)
+        self.record_mode: RecordMode = record_mode
+        self._redactor = Redactor.build(
+            defaults=redact,
+            filter_headers=filter_headers,
+            filter_query_parameters=filter_query_parameters,
+            filter_post_data_parameters=filter_post_data_parameters,
+        )
+        self._before_record_request = before_record_request
+        self._before_record_response = before_record_response
+        ignored = {host.lower().strip("[]") for host in ignore_hosts}
+        if ignore_localhost:
+            ignored |= LOCALHOSTS
+        self._ignored_hosts = frozenset(ignored)
+        self._decode = decode_compressed_response
+        matcher, fields = build_matcher(match_on)
+        self._url_only = (
+            not isinstance(matcher, PredicateMatcher)
+            and match_on is not None
+            and not callable(match_on)
+            and all(
+                field in ("method", "url", "scheme", "host", "port", "path", "query")
+                for field in fields
+            )
+        ) or match_on is None
+        self._fields = fields if match_on is not None else DEFAULT_MATCH_ON
+        self._lock = threading.Lock()
+        self._open = False
+        self._broker = self._make_broker(
+            cassette_store, matcher, allow_playback_repeats=allow_playback_repeats
+        )
+
+    @staticmethod
+    def check_options(
+        *,
+        record_mode: object = "once",
+        match_on: object = None,
+        before_record_request: object = None,
+        before_record_response: object = None,
+        ignore_hosts: object = (),
+        filter_headers: object = (),
+        filter_query_parameters: object = (),
+        filter_post_data_parameters: object = (),
+        **_: object,
+    ) -> None:
+        """Validate ``use_cassette`` options without opening anything.
+
+        Raises:
+            ConfigurationError: For an invalid argument.
+        """
+        if record_mode not in get_args(RecordMode):
+            msg = (
+                "record_mode must be one of 'none', 'once', 'new_episodes', "
+                f"'all', not {record_mode!r}"
+            )
+            raise ConfigurationError(msg)
+        for name, hook in (
+            ("before_record_request", before_record_request),
+            ("before_record_response", before_record_response),
+        ):
+            if hook is not None and not callable(hook):
+                msg = f"{name} must be a callable or None, not {hook!r}"
+                raise ConfigurationError(msg)
+        if isinstance(ignore_hosts, str):
+            msg = f"ignore_hosts must be a list of host names, not {ignore_hosts!r}"
+            raise ConfigurationError(msg)
+        build_matcher(match_on)  # type: ignore[arg-type]
+        Redactor.build(
+            filter_headers=filter_headers,  # type: ignore[arg-type]
+            filter_query_parameters=filter_query_parameters,  # type: ignore[arg-type]
+            filter_post_data_parameters=filter_post_data_parameters,  # type: ignore[arg-type]
+        )
+
+    def _make_broker(
+        self,
+        store: CassetteStore | None,
+        matcher: KeyFunction | PredicateMatcher,
+        *,
+        allow_playback_repeats: bool,
+    ) -> Broker:
+        if store is None:
+            store = store_for_path(self.path, create_if_missing=True)
+        exists = _cassette_exists(store, self.path)
+        mode: BrokerMode
+        if self.record_mode == "all":
+            mode = "record"
+        elif self.record_mode == "new_episodes" or (
+            self.record_mode == "once" and not exists
+        ):
+            mode = "auto"
+        else:
+            mode = "replay"
+        self.recording_allowed: bool = mode != "replay"
+        hooks = BrokerHooks(
+            before_match=self._match_form,
+            on_miss=self._on_miss,
+            before_record=self._before_record,
+        )
+        options = {
+            "match_on": matcher,
+            "playback": "sequential",
+            "allow_playback_repeats": allow_playback_repeats,
+            "hooks": hooks,
+            "differ": build_differ(self._fields),
+        }
+        if mode == "record" or not exists:
+            # Start empty: 'all' re-records, and the first recording writes
+            # the whole file (replacing what was there).
+            return Broker(Cassette(interactions=()), mode, None, store, **options)  # type: ignore[arg-type]
+        return Broker.from_store(store, mode, None, **options)
+
+    # -- engine hooks ---------------------------------------------------------
+
+    def _match_form(self, request: InteractionRequest) -> InteractionRequest:
+        """The form in which requests are matched: as they would be recorded."""
+        hook = self._before_record_request
+        if hook is None and self._url_only:
+            target = self._redactor.redact_url(request.target)
+            if target is request.target:
+                return request
+            return request.model_copy(update={"target": target})
+        http = request_from_engine(request)
+        if hook is not None:
+            http = hook(http) or http
+        return request_to_engine(self._redactor.request(http))
+
+    def _on_miss(self, request: InteractionRequest) -> _DeferredMiss | None:
+        return _DEFER if self.recording_allowed else None
+
+    def _before_record(self, interaction: Interaction) -> Interaction | None:
+        request, response = from_interaction(interaction)
+        if self._before_record_request is not None:
+            kept_request = self._before_record_request(request)
+            if kept_request is None:
+                return None
+            request = kept_request
+        if self._before_record_response is not None:
+            kept_response = self._before_record_response(response)
+            if kept_response is None:
+                return None
+            response = kept_response
+        return to_interaction(
+            self._redactor.request(request),
+            self._redactor.response(response),
+            interaction.metadata,
+        )
+
+    # -- what adapters call ---------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the session is inside its ``use_cassette`` block."""
+        return self._open
+
+    def handles(self, url: str) -> bool:
+        """Whether requests to this URL go through the cassette (not ignored)."""
+        if not self._ignored_hosts:
+            return True
+        host = (urlsplit(url).hostname or "").lower()
+        return host not in self._ignored_hosts
+
+    def _ignored(self, request: HttpRequest) -> bool:
+        if not self.handles(request.url):
+            return True
+        hook = self._before_record_request
+        return hook is not None and hook(request) is None
+
+    def _replay(self, request: HttpRequest) -> HttpResponse | None:
+        """The recorded response, or None when this one must be recorded."""
+        if self._broker.mode == "record":
+            return None
+        try:
+            chunks = tuple(self._broker.replay(request_to_engine(request)))
+        except InteractionNotFoundError as exc:
+            exhausted = exc.closest is None and bool(self._broker.play_counts)
+            raise HttpInteractionNotFoundError(
+                exc,
+                cassette_path=self.path,
+                record_mode=self.record_mode,
+                exhausted=exhausted,
+            ) from None
+        if not chunks:
+            return None
+        return response_from_chunks(chunks)
+
+    def _record(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        stored = self._decode_response(response)
+        self._broker.record(to_interaction(request, stored))
+        return stored
+
+    def _decode_response(self, response: HttpResponse) -> HttpResponse:
+        return decode_response(response) if self._decode else response
+
+    def handle(self, request: HttpRequest, live: LiveCall) -> HttpResponse:
+        """Answer a request from the cassette, or live (and record it).
+
+        Args:
+            request: The request the client is making.
+            live: Performs the request on the network; it is called inside
+                ``passthrough()``, so adapters below do not intercept it.
+
+        Returns:
+            The response to give the client. With
+            ``decode_compressed_response``, a live response comes back decoded,
+            as it will on replay.
+
+        Raises:
+            HttpInteractionNotFoundError: Nothing matches and the record mode
+                cannot record.
+        """
+        if self._ignored(request):
+            with passthrough():
+                return live(request)
+        response = self._replay(request)
+        if response is not None:
+            return response
+        with passthrough():
+            response = live(request)
+        return self._record(request, response)
+
+    async def handle_async(
+        self,
+        request: HttpRequest,
+        live: Callable[[HttpRequest], Awaitable[HttpResponse]],
+    ) -> HttpResponse:
+        """The asyncio form of ``handle``: ``live`` returns an awaitable."""
+        if self._ignored(request):
+            with passthrough():
+                return await live(request)
+        response = self._replay(request)
+        if response is not None:
+            return response
+        with passthrough():
+            response = await live(request)
+        return self._record(request, response)
+
+    # -- statistics -----------------------------------------------------------
+
+    @property
+    def broker(self) -> Broker:
+        """The engine Broker behind this session."""
+        return self._broker
+
+    @property
+    def interactions(self) -> tuple[Interaction, ...]:
+        """Every interaction of the cassette, recorded before or during the block."""
+        return self._broker.cassette.interactions
+
+    @property
+    def play_counts(self) -> tuple[int, ...]:
+        """How many times each interaction was played (a recording counts once)."""
+        return self._broker.play_counts
+
+    def unplayed_interactions(self) -> tuple[Interaction, ...]:
+        """The recorded interactions never played in this block."""
+        return self._broker.unplayed_interactions()
+
+    @property
+    def unplayed(self) -> list[HttpRequest]:
+        """The requests of the recordings never played in this block."""
+        return [request_from_engine(i.request) for i in self.unplayed_interactions()]
+
+    @property
+    def all_played(self) -> bool:
+        """Whether every recording was played at least once."""
+        return all(self.play_counts)
+
+    def __repr__(self) -> str:
+        return (
+            f"CassetteSession({str(self.path)!r}, record_mode={self.record_mode!r}, "
+            f"mode={self._broker.mode!r})"
+        )
+
+    # -- activation (used by use_cassette) --------------------------------------
+
+    def _activate(self) -> object:
+        with _OPEN_LOCK:
+            self._open = True
+            _OPEN_SESSIONS.append(self)
+        return _ACTIVE.set(self)
+
+    def _deactivate(self, token: object) -> None:
+        try:
+            _ACTIVE.reset(token)  # type: ignore[arg-type]
+        except ValueError:
+            # Exited in another context than it was entered in (e.g. a
+            # generator closed elsewhere): leave that context's variable be.
+            pass
+        finally:
+            with _OPEN_LOCK:
+                self._open = False
+                with contextlib.suppress(ValueError):
+                    _OPEN_SESSIONS.remove(self)

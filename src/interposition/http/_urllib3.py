@@ -1,0 +1,193 @@
+"""The ``urllib3`` 2.x adapter (and so ``requests``).
+
+It replaces ``HTTPConnectionPool._make_request``, the one method through
+which urllib3 sends a request on a pooled connection and gets a response
+back: retries, redirects, connection release and response decoding stay
+urllib3's own, above it. A replayed response is a real
+``urllib3.HTTPResponse`` over the recorded body, so ``read(n)``,
+``stream()``, ``decode_content`` and ``requests``' ``stream=True`` /
+``iter_content`` behave as on the wire. A live request calls the original
+method and reads the raw (still content-encoded) body.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+
+from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.response import BaseHTTPResponse, HTTPResponse
+
+from interposition.http._mapping import HttpRequest, HttpResponse, build_url
+from interposition.http._patching import Patch, PatchTarget
+from interposition.http._session import current_session
+
+__all__ = ["PATCH", "build_urllib3_response"]
+
+_MakeRequest = Callable[..., BaseHTTPResponse]
+
+_VERSIONS: Final = {"HTTP/1.0": 10, "HTTP/1.1": 11, "HTTP/2": 20, "HTTP/2.0": 20}
+
+
+def _body_bytes(body: Any) -> bytes:  # noqa: PLR0911 - one case per body type
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
+    if hasattr(body, "read"):
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if isinstance(body, Iterable):
+        return b"".join(
+            part.encode("utf-8") if isinstance(part, str) else bytes(part)
+            for part in body
+        )
+    return bytes(body)
+
+
+def _header_pairs(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    if not headers:
+        return ()
+    return tuple((str(name), str(value)) for name, value in headers.items())
+
+
+class _CookieSource:
+    """Enough of http.client.HTTPResponse for ``requests`` to read cookies."""
+
+    def __init__(self, headers: tuple[tuple[str, str], ...], method: str) -> None:
+        self.msg = http.client.HTTPMessage()
+        for name, value in headers:
+            self.msg[name] = value
+        self._method = method
+
+    def isclosed(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        """Nothing to close: the body is in memory."""
+
+
+def build_urllib3_response(
+    response: HttpResponse,
+    *,
+    method: str,
+    url: str,
+    pool: HTTPConnectionPool | None = None,
+    connection: Any = None,
+    retries: Any = None,
+    preload_content: bool = True,
+    decode_content: bool = True,
+    enforce_content_length: bool = True,
+) -> HTTPResponse:
+    """A real urllib3 HTTPResponse over an HttpResponse's body."""
+    headers = response.headers
+    cookie_source: Any = None
+    for name, _ in headers:
+        if name.lower() == "set-cookie":
+            cookie_source = _CookieSource(headers, method)
+            break
+    version = response.http_version
+    return HTTPResponse(
+        body=io.BytesIO(response.body),
+        headers=list(headers),  # type: ignore[arg-type]
+        status=response.status,
+        version=_VERSIONS.get(version, 11),
+        version_string=version,
+        reason=response.reason,
+        preload_content=preload_content,
+        decode_content=decode_content,
+        original_response=cookie_source,
+        pool=pool,
+        connection=connection,
+        retries=retries,
+        enforce_content_length=enforce_content_length,
+        request_method=method,
+        request_url=url,
+    )
+
+
+def _patched_make_request(original: _MakeRequest) -> _MakeRequest:
+    def _make_request(  # noqa: PLR0917 - mirrors urllib3's signature
+        self: HTTPConnectionPool,
+        conn: Any,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        retries: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> BaseHTTPResponse:
+        session = current_session()
+        if session is None:
+            return original(
+                self, conn, method, url, body, headers, retries, *args, **kwargs
+            )
+        full_url = build_url(self.scheme, self.host, self.port, url)
+        if not session.handles(full_url):
+            return original(
+                self, conn, method, url, body, headers, retries, *args, **kwargs
+            )
+        data = _body_bytes(body)
+        request = HttpRequest(
+            method.upper(),
+            full_url,
+            _header_pairs(headers if headers is not None else self.headers),
+            data,
+        )
+        response_conn = kwargs.get("response_conn")
+
+        def live(_: HttpRequest) -> HttpResponse:
+            live_kwargs = dict(kwargs, preload_content=False, decode_content=False)
+            wire = original(
+                self, conn, method, url, data, headers, retries, *args, **live_kwargs
+            )
+            try:
+                raw = wire.read(decode_content=False)
+                return HttpResponse(
+                    status=wire.status,
+                    reason=wire.reason or "",
+                    headers=tuple(wire.headers.items()),
+                    body=raw,
+                    http_version=getattr(wire, "version_string", "HTTP/1.1"),
+                )
+            finally:
+                wire.release_conn()
+
+        recorded_before = True
+
+        def tracked_live(request: HttpRequest) -> HttpResponse:
+            nonlocal recorded_before
+            recorded_before = False
+            return live(request)
+
+        answer = session.handle(request, tracked_live)
+        return build_urllib3_response(
+            answer,
+            method=method,
+            url=url,
+            pool=self,
+            # After a live request the wire response released the connection.
+            connection=response_conn if recorded_before else None,
+            retries=retries,
+            preload_content=kwargs.get("preload_content", True),
+            decode_content=kwargs.get("decode_content", True),
+            enforce_content_length=kwargs.get("enforce_content_length", True),
+        )
+
+    _make_request.__wrapped__ = original  # type: ignore[attr-defined]
+    return _make_request
+
+
+def _targets() -> list[PatchTarget]:
+    return [(HTTPConnectionPool, "_make_request", _patched_make_request)]
+
+
+#: The urllib3 patch (see interposition.http._patching).
+PATCH = Patch("urllib3", _targets)
