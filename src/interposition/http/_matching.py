@@ -62,7 +62,48 @@ _URL_FIELDS: Final = frozenset({"url", "scheme", "host", "port", "path", "query"
 _UrlParts = tuple[str, str, int | None, str, tuple[tuple[str, str], ...]]
 
 
+def _query_pairs(query: str) -> tuple[tuple[str, str], ...]:
+    if not query:
+        return ()
+    if "%" not in query and "+" not in query and ";" not in query:
+        pairs = []
+        for item in query.split("&"):
+            if item:
+                name, _, value = item.partition("=")
+                pairs.append((name, value))
+        pairs.sort()
+        return tuple(pairs)
+    return tuple(sorted(parse_qsl(query, keep_blank_values=True)))
+
+
 def _url_parts(url: str) -> _UrlParts:
+    """Split a URL into its matching form; a fast path for common URLs."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" not in rest and "[" not in rest and "\\" not in rest:
+        netloc_end = len(rest)
+        for mark in "/?#":
+            position = rest.find(mark)
+            if position != -1 and position < netloc_end:
+                netloc_end = position
+        netloc = rest[:netloc_end].lower()
+        host, colon, port_text = netloc.partition(":")
+        scheme = scheme.lower()
+        port: int | None
+        if colon and port_text.isdigit():
+            port = int(port_text)
+        elif colon and port_text:
+            return _url_parts_slow(url)
+        else:
+            port = default_port(scheme)
+        remainder = rest[netloc_end:].partition("#")[0]
+        path, _, query = remainder.partition("?")
+        if "%" in path:
+            path = unquote(path)
+        return (scheme, host, port, path or "/", _query_pairs(query))
+    return _url_parts_slow(url)
+
+
+def _url_parts_slow(url: str) -> _UrlParts:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     try:
@@ -77,7 +118,7 @@ def _url_parts(url: str) -> _UrlParts:
         (parts.hostname or "").lower(),
         port,
         unquote(parts.path) or "/",
-        tuple(sorted(parse_qsl(query, keep_blank_values=True))) if query else (),
+        _query_pairs(query),
     )
 
 

@@ -117,6 +117,7 @@ _REGISTRY: dict[str, AdapterSpec] = {
     for spec in (
         AdapterSpec("http.client", "interposition.http._httpclient", "http.client"),
         AdapterSpec("urllib3", "interposition.http._urllib3", "urllib3"),
+        AdapterSpec("requests", "interposition.http._requests", "requests"),
         AdapterSpec("httpx", "interposition.http._httpx", "httpx"),
     )
 }

@@ -127,6 +127,7 @@ class Redactor:
     query_parameters: dict[str, str | None] = field(default_factory=dict)
     post_data_parameters: dict[str, str | None] = field(default_factory=dict)
     _header_cache: dict[str, object] = field(default_factory=dict, repr=False)
+    _query_cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -235,9 +236,17 @@ class Redactor:
         query, hash_sign, fragment = rest.partition("#")
         changed = False
         parts: list[str] = []
+        cache = self._query_cache
         for pair in query.split("&"):
             raw_name = pair.partition("=")[0]
-            action = self._field_action(unquote_plus(raw_name), self.query_parameters)
+            try:
+                action = cache[raw_name]
+            except KeyError:
+                action = self._field_action(
+                    unquote_plus(raw_name), self.query_parameters
+                )
+                if len(cache) < 4096:
+                    cache[raw_name] = action
             if action is None:
                 parts.append(pair)
                 continue

@@ -269,8 +269,8 @@ class CassetteSession:
             )
         ) or match_on is None
         self._fields = fields if match_on is not None else DEFAULT_MATCH_ON
-        self._lock = threading.Lock()
         self._open = False
+        self._responses: dict[int, tuple[ResponseChunk, HttpResponse]] = {}
         self._broker = self._make_broker(
             cassette_store, matcher, allow_playback_repeats=allow_playback_repeats
         )
@@ -426,7 +426,14 @@ class CassetteSession:
             ) from None
         if not chunks:
             return None
-        return response_from_chunks(chunks)
+        # Recordings are immutable: parse each one's response head once.
+        first = chunks[0]
+        cached = self._responses.get(id(first))
+        if cached is not None and cached[0] is first:
+            return cached[1]
+        response = response_from_chunks(chunks)
+        self._responses[id(first)] = (first, response)
+        return response
 
     def _record(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         stored = self._decode_response(response)

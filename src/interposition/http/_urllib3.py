@@ -24,7 +24,7 @@ from interposition.http._mapping import HttpRequest, HttpResponse, build_url
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session
 
-__all__ = ["PATCH", "build_urllib3_response"]
+__all__ = ["PATCH", "build_urllib3_response", "urllib3_response_args"]
 
 _MakeRequest = Callable[..., BaseHTTPResponse]
 
@@ -86,6 +86,34 @@ def build_urllib3_response(
     enforce_content_length: bool = True,
 ) -> HTTPResponse:
     """A real urllib3 HTTPResponse over an HttpResponse's body."""
+    return HTTPResponse(
+        **urllib3_response_args(
+            response,
+            method=method,
+            url=url,
+            pool=pool,
+            connection=connection,
+            retries=retries,
+            preload_content=preload_content,
+            decode_content=decode_content,
+            enforce_content_length=enforce_content_length,
+        )
+    )
+
+
+def urllib3_response_args(
+    response: HttpResponse,
+    *,
+    method: str,
+    url: str,
+    pool: HTTPConnectionPool | None = None,
+    connection: Any = None,
+    retries: Any = None,
+    preload_content: bool = True,
+    decode_content: bool = True,
+    enforce_content_length: bool = True,
+) -> dict[str, Any]:
+    """The keyword arguments of a urllib3 HTTPResponse over a replayed body."""
     headers = response.headers
     cookie_source: Any = None
     for name, _ in headers:
@@ -93,23 +121,23 @@ def build_urllib3_response(
             cookie_source = _CookieSource(headers, method)
             break
     version = response.http_version
-    return HTTPResponse(
-        body=io.BytesIO(response.body),
-        headers=list(headers),  # type: ignore[arg-type]
-        status=response.status,
-        version=_VERSIONS.get(version, 11),
-        version_string=version,
-        reason=response.reason,
-        preload_content=preload_content,
-        decode_content=decode_content,
-        original_response=cookie_source,
-        pool=pool,
-        connection=connection,
-        retries=retries,
-        enforce_content_length=enforce_content_length,
-        request_method=method,
-        request_url=url,
-    )
+    return {
+        "body": io.BytesIO(response.body),
+        "headers": list(headers),
+        "status": response.status,
+        "version": _VERSIONS.get(version, 11),
+        "version_string": version,
+        "reason": response.reason,
+        "preload_content": preload_content,
+        "decode_content": decode_content,
+        "original_response": cookie_source,
+        "pool": pool,
+        "connection": connection,
+        "retries": retries,
+        "enforce_content_length": enforce_content_length,
+        "request_method": method,
+        "request_url": url,
+    }
 
 
 def _patched_make_request(original: _MakeRequest) -> _MakeRequest:

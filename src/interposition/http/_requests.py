@@ -1,0 +1,197 @@
+"""The ``requests`` adapter, at its transport seam.
+
+``requests`` sends every request through one public method of its transport
+adapter, ``HTTPAdapter.send(request, **kwargs) -> Response``; the session
+above it keeps its own redirects, hooks and cookies. Wrapping that method at
+the class level records and replays requests' traffic without going down
+through urllib3's connection pool on replay. The replayed ``Response`` is
+built by the adapter's own ``build_response`` over a real
+``urllib3.HTTPResponse``, so ``stream=True``, ``iter_content``, ``raw``
+and content decoding behave as on the wire. Live requests go through the
+original method, inside ``passthrough()``, so the urllib3 adapter below does
+not record them a second time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+from requests import PreparedRequest, Response
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+from urllib3.response import HTTPResponse
+
+from interposition.http._mapping import HttpRequest, HttpResponse
+from interposition.http._patching import Patch, PatchTarget
+from interposition.http._session import current_session
+from interposition.http._urllib3 import build_urllib3_response, urllib3_response_args
+
+__all__ = ["PATCH"]
+
+_Send = Callable[..., Response]
+
+
+def _body_bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if hasattr(body, "read"):
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if isinstance(body, Iterable):
+        return b"".join(
+            part.encode("utf-8") if isinstance(part, str) else bytes(part)
+            for part in body
+        )
+    return bytes(body)
+
+
+class _LazyRaw(HTTPResponse):
+    """A urllib3 response over a replayed body, initialized on first use.
+
+    After ``stream=False`` the body is already in ``Response.content`` and
+    most callers never touch ``raw``; building a urllib3 response is the
+    largest cost of a replay, so it is deferred until an attribute of the
+    instance is first needed. ``_original_response`` is None until then,
+    which is what requests' cookie extraction reads (responses with
+    Set-Cookie never take this path).
+    """
+
+    _original_response = None
+
+    def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
+        self.__dict__["_lazy_build"] = build
+
+    @property
+    def closed(self) -> bool:
+        """True while never used (so finalization does not build it)."""
+        if "_lazy_build" in self.__dict__:
+            return True
+        return bool(HTTPResponse.closed.__get__(self))
+
+    def __getattr__(self, name: str) -> Any:
+        build = self.__dict__.pop("_lazy_build", None)
+        if build is None:
+            raise AttributeError(name)
+        HTTPResponse.__init__(self, **build())
+        return getattr(self, name)
+
+
+_Template = tuple[HttpResponse, CaseInsensitiveDict[str], str | None]
+_TEMPLATES: dict[int, _Template] = {}
+_TEMPLATES_LOCK = threading.Lock()
+_MAX_TEMPLATES: Final = 65536
+
+
+def _template(answer: HttpResponse) -> _Template:
+    cached = _TEMPLATES.get(id(answer))
+    if cached is not None and cached[0] is answer:
+        return cached
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    for name, value in answer.headers:
+        previous = headers.get(name)
+        headers[name] = value if previous is None else f"{previous}, {value}"
+    template = (answer, headers, get_encoding_from_headers(headers))
+    with _TEMPLATES_LOCK:
+        if len(_TEMPLATES) >= _MAX_TEMPLATES:
+            _TEMPLATES.clear()
+        _TEMPLATES[id(answer)] = template
+    return template
+
+
+def _can_preread(answer: HttpResponse) -> bool:
+    """Whether requests would read the body unchanged (nothing to decode)."""
+    for name, value in answer.headers:
+        lowered = name.lower()
+        if lowered == "content-encoding" and value.strip().lower() not in (
+            "",
+            "identity",
+        ):
+            return False
+        if lowered == "set-cookie":
+            return False
+    return True
+
+
+def _patched_send(original: _Send) -> _Send:
+    def send(
+        self: HTTPAdapter, request: PreparedRequest, *args: Any, **kwargs: Any
+    ) -> Response:
+        session = current_session()
+        url = request.url or ""
+        if session is None or not session.handles(url):
+            return original(self, request, *args, **kwargs)
+        body = request.body
+        data = body if isinstance(body, bytes) else _body_bytes(body)
+        if data is not body:
+            request.body = data  # a consumed stream or file is sent as bytes
+        method = (request.method or "GET").upper()
+        http_request = HttpRequest(method, url, tuple(request.headers.items()), data)
+
+        def live(_: HttpRequest) -> HttpResponse:
+            response = original(self, request, *args, **kwargs)
+            raw = response.raw
+            try:
+                content = raw.read(decode_content=False)
+                return HttpResponse(
+                    status=response.status_code,
+                    reason=response.reason or "",
+                    headers=tuple(raw.headers.items()),
+                    body=content,
+                    http_version=getattr(raw, "version_string", "HTTP/1.1"),
+                )
+            finally:
+                response.close()
+
+        answer = session.handle(http_request, live)
+        if kwargs.get("stream") or not _can_preread(answer):
+            raw = build_urllib3_response(
+                answer,
+                method=method,
+                url=url,
+                preload_content=False,
+                decode_content=False,
+            )
+            return self.build_response(request, raw)
+
+        def raw_args() -> dict[str, Any]:
+            return urllib3_response_args(
+                answer,
+                method=method,
+                url=url,
+                preload_content=False,
+                decode_content=False,
+            )
+
+        # What build_response and a stream=False read would produce, without
+        # going through urllib3 for a body that needs no decoding.
+        _, headers, encoding = _template(answer)
+        response = Response()
+        response.raw = _LazyRaw(raw_args)
+        response.status_code = answer.status
+        response.headers = headers.copy()
+        response.encoding = encoding
+        response.reason = answer.reason
+        response.url = url
+        response.request = request
+        response.connection = self
+        response._content = answer.body
+        response._content_consumed = True  # type: ignore[attr-defined]
+        return response
+
+    send.__wrapped__ = original  # type: ignore[attr-defined]
+    return send
+
+
+def _targets() -> list[PatchTarget]:
+    return [(HTTPAdapter, "send", _patched_send)]
+
+
+#: The requests patch (see interposition.http._patching).
+PATCH = Patch("requests", _targets)
