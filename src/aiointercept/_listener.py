@@ -24,6 +24,7 @@ __all__ = ["Listener"]
 _TLS_HANDSHAKE = 0x16
 _BACKLOG = 512
 _HANDSHAKE_TIMEOUT = 10.0
+_SHUTDOWN_GRACE = 0.05
 
 
 class Listener:
@@ -83,7 +84,10 @@ class Listener:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.shutdown(0)
+        # Close idle keep-alive connections now; give a request in flight a
+        # moment, then cancel it (shutdown(0) would mean "no timeout").
+        self._server.pre_shutdown()
+        await self._server.shutdown(_SHUTDOWN_GRACE)
 
     def _accept(self) -> None:
         sock, loop = self._sock, self._loop

@@ -222,8 +222,8 @@ class RouteTable:
             if route.method == method:
                 score += 1.0
             if isinstance(route.url, URL):
-                score += 0.5 * (route.url.host == url.host)
-                score += 0.5 * (route.url.path == url.path)
+                score += 1.0 * (route.url.host == url.host)
+                score += 2.0 * (route.url.path == url.path)
             elif route.url.match(str(url)):
                 score += 1.0
             scored.append((score, -route.seq, route))
