@@ -36,7 +36,7 @@ __all__ = ["Miss", "aiointercept"]
 
 logger = logging.getLogger("aiointercept")
 
-_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+_T = TypeVar("_T")
 
 # aiohttp resends an idempotent request once when the connection drops before
 # the response (RFC 9112, section 9.3.1). When the mock drops it on purpose
@@ -214,7 +214,9 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
     ) -> None:
         await self.stop()
 
-    def __call__(self, func: _F) -> _F:
+    def __call__(
+        self, func: Callable[..., Awaitable[_T]]
+    ) -> Callable[..., Awaitable[_T]]:
         """Use the mock as a decorator of an ``async def`` function.
 
         The running mock is passed as the keyword ``param`` if given, else as
@@ -246,7 +248,7 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         index = next((i for i, p in enumerate(parameters) if p.name == name), None)
 
         @functools.wraps(func)
-        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> _T:
             async with self as mock:
                 if index is not None and len(args) > index:
                     args = (*args[:index], mock, *args[index:])
@@ -256,7 +258,7 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
 
         visible = [p for p in parameters if p.name != name]
         wrapper.__signature__ = signature.replace(parameters=visible)  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     # -- registration ---------------------------------------------------------
 
