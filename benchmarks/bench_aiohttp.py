@@ -1,0 +1,236 @@
+"""aiointercept benchmarks: requests through aiohttp, and enter + exit.
+
+Side by side in one event loop, interleaved round by round so that the ratios
+hold on a noisy machine:
+
+- a plain ``aiohttp.web`` server on 127.0.0.1 (the floor for any real-server
+  design),
+- aiointercept in both modes (``server_url``, and ``mock_external_urls=True``
+  with a real hostname),
+- aioresponses (in-memory, no socket: the peer most users come from).
+
+Each subject serves 2,000 sequential GETs and rounds of 200 concurrent GETs
+through one ``aiohttp.ClientSession``. Then the fixed cost of entering and
+leaving the mock, with a small heap and after allocating a few million
+objects (it must not grow with the heap).
+
+Run: ``python -m benchmarks aiohttp`` (``make bench`` runs every benchmark).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import inspect
+import statistics
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from aiointercept import aiointercept
+
+SEQUENTIAL = 2_000
+CONCURRENT = 200
+CONCURRENT_ROUNDS = 10
+ROUNDS = 5
+ENTER_EXIT = 2_000
+BIG_HEAP_OBJECTS = 3_000_000
+PAYLOAD = {"ok": True, "items": [1, 2, 3]}
+
+Subject = Callable[[], AbstractAsyncContextManager[str]]
+
+
+@asynccontextmanager
+async def plain_server() -> AsyncIterator[str]:
+    body = b'{"ok": true, "items": [1, 2, 3]}'
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/bench", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}/bench"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def mock_server_url() -> AsyncIterator[str]:
+    async with aiointercept() as m:
+        url = f"{m.server_url}/bench"
+        m.get(url, payload=PAYLOAD, repeat=True)
+        yield url
+
+
+@asynccontextmanager
+async def mock_external() -> AsyncIterator[str]:
+    async with aiointercept(mock_external_urls=True) as m:
+        url = "http://api.example.com/bench"
+        m.get(url, payload=PAYLOAD, repeat=True)
+        yield url
+
+
+class _SentRequest:
+    """What aiohttp >= 3.13's ClientResponse asks of the request writer."""
+
+    output_size = 0
+
+
+class _AioresponsesResponse(aiohttp.ClientResponse):
+    """aioresponses 0.7.9 predates ClientResponse's ``stream_writer`` argument
+    (aiohttp 3.13); its documented ``response_class`` hook supplies it."""
+
+    def __init__(self, method: str, url: Any, **kwargs: Any) -> None:
+        if "stream_writer" in inspect.signature(aiohttp.ClientResponse).parameters:
+            kwargs.setdefault("stream_writer", _SentRequest())
+        super().__init__(method, url, **kwargs)
+
+
+@asynccontextmanager
+async def aioresponses_mock() -> AsyncIterator[str]:
+    from aioresponses import aioresponses
+
+    url = "http://api.example.com/bench"
+    with aioresponses() as m:
+        m.get(url, payload=PAYLOAD, repeat=True, response_class=_AioresponsesResponse)
+        yield url
+
+
+SUBJECTS: dict[str, Subject] = {
+    "plain aiohttp.web server": plain_server,
+    "aiointercept (server_url)": mock_server_url,
+    "aiointercept (mock_external_urls)": mock_external,
+    "aioresponses (in-memory)": aioresponses_mock,
+}
+FLOOR = "plain aiohttp.web server"
+PEER = "aioresponses (in-memory)"
+
+
+async def _fetch(session: aiohttp.ClientSession, url: str) -> None:
+    async with session.get(url) as resp:
+        await resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"unexpected status {resp.status}")
+
+
+async def sequential(subject: Subject) -> float:
+    """Seconds per request over SEQUENTIAL back-to-back GETs."""
+    async with subject() as url, aiohttp.ClientSession() as session:
+        await _fetch(session, url)  # warm the connection
+        start = time.perf_counter()
+        for _ in range(SEQUENTIAL):
+            await _fetch(session, url)
+        return (time.perf_counter() - start) / SEQUENTIAL
+
+
+async def concurrent(subject: Subject) -> float:
+    """Median seconds per request over rounds of CONCURRENT parallel GETs."""
+    async with subject() as url, aiohttp.ClientSession() as session:
+        await asyncio.gather(*(_fetch(session, url) for _ in range(CONCURRENT)))
+        per_request = []
+        for _ in range(CONCURRENT_ROUNDS):
+            start = time.perf_counter()
+            await asyncio.gather(*(_fetch(session, url) for _ in range(CONCURRENT)))
+            per_request.append((time.perf_counter() - start) / CONCURRENT)
+        return statistics.median(per_request)
+
+
+async def enter_exit(external: bool) -> float:
+    """Median seconds for one ``async with aiointercept(...)``, enter to exit."""
+    samples = []
+    for _ in range(ENTER_EXIT):
+        start = time.perf_counter()
+        async with aiointercept(mock_external_urls=external):
+            pass
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+async def measure(
+    kind: Callable[[Subject], Awaitable[float]],
+) -> dict[str, float]:
+    samples: dict[str, list[float]] = {name: [] for name in SUBJECTS}
+    for _ in range(ROUNDS):
+        for name, subject in SUBJECTS.items():
+            samples[name].append(await kind(subject))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    print(f"\n{title}")
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
+    print(line)
+    print("-" * len(line))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def _request_rows(results: dict[str, float]) -> list[tuple[str, ...]]:
+    floor = results[FLOOR]
+    peer = results[PEER]
+    return [
+        (
+            name,
+            f"{seconds * 1e6:8.1f} us",
+            f"{seconds / floor:5.2f}x",
+            f"{seconds / peer:5.2f}x",
+        )
+        for name, seconds in results.items()
+    ]
+
+
+async def run() -> None:
+    seq = await measure(sequential)
+    conc = await measure(concurrent)
+    header = ("subject", "per request", "vs plain server", "vs aioresponses")
+    _table(
+        f"{SEQUENTIAL} sequential GETs (median of {ROUNDS} rounds)",
+        header,
+        _request_rows(seq),
+    )
+    _table(
+        f"rounds of {CONCURRENT} concurrent GETs "
+        f"(median of {ROUNDS} x {CONCURRENT_ROUNDS} rounds)",
+        header,
+        _request_rows(conc),
+    )
+
+    small = {external: await enter_exit(external) for external in (False, True)}
+    heap: list[list[int]] = [[] for _ in range(BIG_HEAP_OBJECTS)]  # gc-tracked objects
+    gc.collect()
+    large = {external: await enter_exit(external) for external in (False, True)}
+    tracked = len(gc.get_objects())  # the benchmark may walk the heap; the mock not
+    del heap
+    rows: list[tuple[str, ...]] = [
+        (
+            "mock_external_urls=True" if external else "server_url (default)",
+            f"{small[external] * 1e3:6.3f} ms",
+            f"{large[external] * 1e3:6.3f} ms",
+            f"{large[external] / small[external]:5.2f}x",
+        )
+        for external in (False, True)
+    ]
+    _table(
+        f"enter + exit, median of {ENTER_EXIT} (large heap: {tracked:,} objects)",
+        ("mode", "small heap", "large heap", "large / small"),
+        rows,
+    )
+
+
+def main() -> None:
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
