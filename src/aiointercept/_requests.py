@@ -94,6 +94,14 @@ async def capture(request: web.BaseRequest) -> AiointerceptRequest:
         "json": _decode_json(body) if body else None,
         "data": body,
     }
+    rel = request.rel_url
+    url = URL.build(
+        scheme=request.scheme,
+        authority=request.host,
+        path=rel.raw_path,
+        query_string=rel.raw_query_string,
+        encoded=True,
+    )
     return AiointerceptRequest(
-        request.method.upper(), normalize_url(request.url), body, kwargs, request
+        request.method.upper(), normalize_url(url), body, kwargs, request
     )
