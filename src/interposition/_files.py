@@ -6,7 +6,9 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+import threading
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 try:
@@ -14,7 +16,15 @@ try:
 except ImportError:  # pragma: no cover - Windows: no advisory locks
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["atomic_write", "locked_fd", "safe_filename", "truncate_torn_tail"]
+__all__ = [
+    "KeptFile",
+    "atomic_write",
+    "exclusive",
+    "locked_fd",
+    "safe_filename",
+    "truncate_torn_tail",
+    "write_all",
+]
 
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_NAME_LENGTH = 200
@@ -60,6 +70,19 @@ def locked_fd(path: Path, *, create: bool = True) -> Iterator[int]:
         yield fd
     finally:
         os.close(fd)  # closing releases the lock
+
+
+@contextlib.contextmanager
+def exclusive(fd: int) -> Iterator[None]:
+    """Hold an exclusive advisory lock on an open descriptor."""
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def write_all(fd: int, data: bytes, offset: int | None = None) -> None:
@@ -110,3 +133,43 @@ def safe_filename(name: str) -> str:
         msg = f"cannot make a file name from {name!r}"
         raise ValueError(msg)
     return cleaned
+
+
+class KeptFile:
+    """A descriptor kept open between appends, so that an append is one write.
+
+    The first ``fd()`` call opens the file; ``prepare(fd)`` runs once then,
+    under an exclusive lock, to repair a torn tail or write a header. Call
+    ``close()`` before the file is replaced (an atomic save renames a new
+    file over it), so that the next append opens the new file.
+    """
+
+    def __init__(self, path: Path, flags: int) -> None:
+        """Remember where and how to open; nothing is opened yet."""
+        self._path = path
+        self._flags = flags
+        self._fd: int | None = None
+        self._lock = threading.RLock()
+        self._finalizer: weakref.finalize[[int], KeptFile] | None = None
+
+    def fd(self, prepare: Callable[[int], None]) -> int:
+        """The open descriptor; opened (and the file prepared) on first use."""
+        fd = self._fd
+        if fd is not None:
+            return fd
+        with self._lock:
+            if self._fd is None:
+                with locked_fd(self._path) as locked:
+                    prepare(locked)
+                    fd = os.open(self._path, self._flags)
+                self._fd = fd
+                self._finalizer = weakref.finalize(self, os.close, fd)
+            return self._fd
+
+    def close(self) -> None:
+        """Close the descriptor, if open."""
+        with self._lock:
+            if self._finalizer is not None:
+                self._finalizer()
+            self._finalizer = None
+            self._fd = None

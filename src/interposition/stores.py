@@ -97,28 +97,80 @@ def _read_bytes(path: Path, create_if_missing: bool) -> bytes | None:
         raise CassetteLoadError(path, exc) from exc
 
 
-def _recover(path: Path, items: list[bytes]) -> Cassette:
-    """Validate interactions one by one; only the last may be torn.
+_ITEM_START: Final = b'{"request":'
+
+
+def _recover(path: Path, items: list[bytes], *, torn_tail: bool = True) -> Cassette:
+    """Validate interactions one by one, dropping what a crash cut short.
+
+    Two things a crash mid-append leaves are recovered, with a warning: a
+    last item cut short (when ``torn_tail``: the data does not end where a
+    complete write would), and a cut-short item that a later append
+    continued on the same line (the later interaction is kept). Anything
+    else invalid is corruption, reported with its position.
 
     Raises:
         CassetteLoadError: If an interaction other than the last is invalid.
     """
     interactions: list[Interaction] = []
+    dropped = 0
     for number, item in enumerate(items, start=1):
         try:
             interactions.append(_VALIDATE_INTERACTION(item))
+            continue
         except (ValidationError, InteractionValidationError) as exc:
-            if number < len(items):
-                msg = f"interaction {number} of {len(items)} is invalid: {exc}"
-                raise CassetteLoadError(path, msg) from exc
-            warnings.warn(
-                CassetteRecoveryWarning(
-                    f"{path}: the last interaction was cut short (the process "
-                    f"writing it stopped mid-write); loaded the {number - 1} "
-                    "complete ones and dropped the partial one"
-                ),
-                stacklevel=4,
-            )
+            error: Exception = exc
+        glued = item.rfind(_ITEM_START)
+        if glued > 0:
+            try:
+                interactions.append(_VALIDATE_INTERACTION(item[glued:]))
+                dropped += 1
+                continue
+            except (ValidationError, InteractionValidationError):
+                pass
+        if number < len(items) or not torn_tail:
+            msg = f"interaction {number} of {len(items)} is invalid: {error}"
+            raise CassetteLoadError(path, msg) from error
+        dropped += 1
+    if dropped:
+        warnings.warn(
+            CassetteRecoveryWarning(
+                f"{path}: {dropped} interaction(s) were cut short by a process "
+                f"that stopped mid-write; loaded the {len(interactions)} complete "
+                "ones and dropped the partial ones"
+            ),
+            stacklevel=4,
+        )
+    return Cassette.model_construct(interactions=tuple(interactions))
+
+
+def _load_lines(path: Path, data: bytes, start: int, marker: bytes) -> Cassette | None:
+    """Load one interaction per line of ``data[start:]``, each after ``marker``.
+
+    Validates line by line, so that no second copy of the file is ever made.
+    Returns None when a non-blank line lacks the marker (not our layout).
+
+    Raises:
+        CassetteLoadError: A line other than the last is invalid.
+    """
+    interactions = []
+    validate = _VALIDATE_INTERACTION
+    skip = len(marker)
+    end = len(data)
+    position = start
+    try:
+        while position < end:
+            newline = data.find(b"\n", position)
+            if newline == -1:
+                newline = end
+            if newline > position:
+                if not data.startswith(marker, position):
+                    return None
+                interactions.append(validate(data[position + skip : newline]))
+            position = newline + 1
+    except (ValidationError, InteractionValidationError):
+        items = [line[skip:] for line in data[start:].split(b"\n") if line.strip()]
+        return _recover(path, items, torn_tail=not data.endswith(b"\n"))
     return Cassette.model_construct(interactions=tuple(interactions))
 
 
@@ -147,6 +199,9 @@ class _FileStore:
         self._path = Path(path)
         self._create_if_missing = create_if_missing
         self._fsync = fsync
+        self._appender = _files.KeptFile(self._path, self._append_flags)
+
+    _append_flags = os.O_WRONLY | os.O_APPEND
 
     @property
     def path(self) -> Path:
@@ -156,9 +211,37 @@ class _FileStore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self._path)!r})"
 
+    def close(self) -> None:
+        """Close the file kept open for appends (it reopens when needed).
+
+        Appends keep the file open, so that each costs one write; a store
+        that is garbage-collected closes it too.
+        """
+        self._appender.close()
+
     def _save_bytes(self, data: bytes) -> None:
+        self._appender.close()  # the save renames a new file over this one
         try:
             _files.atomic_write(self._path, data, fsync=self._fsync)
+        except OSError as exc:
+            raise CassetteSaveError(self._path, exc) from exc
+
+    def _prepare_append(self, fd: int) -> None:
+        """Make the file ready for appends; runs under the lock, once per open."""
+        raise NotImplementedError
+
+    def _append_bytes(self, data: bytes) -> None:
+        """Append ``data`` with one write to the kept descriptor.
+
+        With O_APPEND, concurrent appenders (threads, processes) each land
+        whole lines at the end; a crash mid-write leaves a torn line that
+        the loader recovers from.
+        """
+        try:
+            fd = self._appender.fd(self._prepare_append)
+            _files.write_all(fd, data)
+            if self._fsync:
+                os.fsync(fd)
         except OSError as exc:
             raise CassetteSaveError(self._path, exc) from exc
 
@@ -215,15 +298,26 @@ class JsonFileCassetteStore(_FileStore):
         body = b"\n" + b",\n".join(lines) if lines else b""
         self._save_bytes(_JSON_HEAD + body + _JSON_TAIL)
 
+    _append_flags = os.O_RDWR
+
+    def _prepare_append(self, fd: int) -> None:
+        pass
+
     def append(self, interaction: Interaction) -> None:
         """Add one interaction at the end of the file, in O(1).
+
+        Only the closing ``]}`` is rewritten, under an exclusive lock. A file
+        in another layout (hand-edited, or torn by a crash) is rewritten
+        whole, once, in this layout.
 
         Raises:
             CassetteSaveError: The file cannot be written.
         """
         line = _interaction_json(interaction)
+        rewrite = False
         try:
-            with _files.locked_fd(self._path) as fd:
+            fd = self._appender.fd(self._prepare_append)
+            with _files.exclusive(fd):
                 size = os.fstat(fd).st_size
                 tail = b""
                 if size > len(_JSON_HEAD) + len(_JSON_TAIL):
@@ -236,14 +330,14 @@ class JsonFileCassetteStore(_FileStore):
                         fd, separator + line + _JSON_TAIL, size - len(_JSON_TAIL)
                     )
                 else:
-                    # Not our layout (hand-edited, or a torn tail): rewrite it.
-                    interactions = (*self.load().interactions, interaction)
-                    self.save(Cassette.model_construct(interactions=interactions))
-                    return
+                    rewrite = True  # not our layout: rewrite it whole, unlocked
                 if self._fsync:
                     os.fsync(fd)
         except OSError as exc:
             raise CassetteSaveError(self._path, exc) from exc
+        if rewrite:
+            interactions = (*self.load().interactions, interaction)
+            self.save(Cassette.model_construct(interactions=interactions))
 
 
 _YAML_HEAD: Final = (
@@ -326,20 +420,12 @@ class YamlFileCassetteStore(_FileStore):
         if data is None:
             return Cassette(interactions=())
         if data.startswith(_YAML_HEAD):
-            items = [
-                line[2:]
-                for line in data[len(_YAML_HEAD) :].split(b"\n")
-                if line.startswith(b"- ")
-            ]
             try:
-                return _VALIDATE_CASSETTE(_cassette_document(items))
-            except ValidationError as exc:
-                if not _is_json_syntax_error(exc):
-                    raise CassetteLoadError(self._path, exc) from exc
-                if not data.endswith(b"\n"):
-                    return _recover(self._path, items)
-            except InterpositionError as exc:
-                raise CassetteLoadError(self._path, exc) from exc
+                cassette = _load_lines(self._path, data, len(_YAML_HEAD), b"- ")
+            except CassetteLoadError:
+                cassette = None  # maybe valid YAML after all: let PyYAML judge
+            if cassette is not None:
+                return cassette
         return self._load_any_yaml(data)
 
     def _load_any_yaml(self, data: bytes) -> Cassette:
@@ -365,35 +451,28 @@ class YamlFileCassetteStore(_FileStore):
         """
         if not cassette.interactions:
             self._save_bytes(_YAML_EMPTY)
-            return
-        self._save_bytes(
-            _YAML_HEAD + b"".join(_yaml_line(i) for i in cassette.interactions)
-        )
+        else:
+            lines = b"".join(_yaml_line(i) for i in cassette.interactions)
+            self._save_bytes(_YAML_HEAD + lines)
+
+    def _prepare_append(self, fd: int) -> None:
+        size = _files.truncate_torn_tail(fd, os.fstat(fd).st_size)
+        if size == 0:
+            _files.write_all(fd, _YAML_HEAD, 0)
+        elif os.pread(fd, len(_YAML_HEAD), 0) != _YAML_HEAD:
+            # Another layout (``interactions: []``, hand-written YAML): rewrite
+            # it in ours, once. Nothing is kept open yet: the new file is
+            # what gets opened for the appends.
+            lines = b"".join(_yaml_line(i) for i in self.load().interactions)
+            _files.atomic_write(self._path, _YAML_HEAD + lines, fsync=self._fsync)
 
     def append(self, interaction: Interaction) -> None:
-        """Add one interaction at the end of the file, in O(1).
+        """Add one interaction at the end of the file, in O(1): one write.
 
         Raises:
             CassetteSaveError: The file cannot be written.
         """
-        line = _yaml_line(interaction)
-        try:
-            with _files.locked_fd(self._path) as fd:
-                size = _files.truncate_torn_tail(fd, os.fstat(fd).st_size)
-                head = os.pread(fd, len(_YAML_HEAD), 0)
-                if size == 0 or (size == len(_YAML_EMPTY) and head == _YAML_EMPTY):
-                    os.ftruncate(fd, 0)
-                    _files.write_all(fd, _YAML_HEAD + line, 0)
-                elif head == _YAML_HEAD:
-                    _files.write_all(fd, line, size)
-                else:
-                    interactions = (*self.load().interactions, interaction)
-                    self.save(Cassette.model_construct(interactions=interactions))
-                    return
-                if self._fsync:
-                    os.fsync(fd)
-        except OSError as exc:
-            raise CassetteSaveError(self._path, exc) from exc
+        self._append_bytes(_yaml_line(interaction))
 
 
 _JSONL_HEAD: Final = b'{"version":%d,"format":"interposition-jsonl"}\n' % (
@@ -429,28 +508,16 @@ class JsonLinesCassetteStore(_FileStore):
             if data is None or self._create_if_missing:
                 return Cassette(interactions=())
             raise CassetteLoadError(self._path, "the file is empty")
-        head, _, rest = data.partition(b"\n")
+        head, _, _ = data.partition(b"\n")
         try:
             header = _JsonLinesHeader.model_validate_json(head)
             Cassette(version=header.version, interactions=())
         except ValidationError as exc:
             msg = f"the first line is not an interposition JSON Lines header: {exc}"
             raise CassetteLoadError(self._path, msg) from exc
-        lines = [line for line in rest.split(b"\n") if line.strip()]
-        try:
-            return _VALIDATE_CASSETTE(_cassette_document(lines))
-        except (ValidationError, InterpositionError):
-            pass
-        if data.endswith(b"\n") and lines:
-            # Not torn: report the first bad line precisely.
-            for number, line in enumerate(lines, start=2):
-                try:
-                    _VALIDATE_INTERACTION(line)
-                except (ValidationError, InteractionValidationError) as exc:
-                    raise CassetteLoadError(
-                        self._path, f"line {number}: {exc}"
-                    ) from exc
-        return _recover(self._path, lines)
+        cassette = _load_lines(self._path, data, len(head) + 1, b"")
+        assert cassette is not None  # noqa: S101 - every line has the empty marker
+        return cassette
 
     def save(self, cassette: Cassette) -> None:
         """Replace the journal with ``cassette``, atomically.
@@ -461,21 +528,17 @@ class JsonLinesCassetteStore(_FileStore):
         lines = b"".join(_interaction_json(i) + b"\n" for i in cassette.interactions)
         self._save_bytes(_JSONL_HEAD + lines)
 
+    def _prepare_append(self, fd: int) -> None:
+        if _files.truncate_torn_tail(fd, os.fstat(fd).st_size) == 0:
+            _files.write_all(fd, _JSONL_HEAD, 0)
+
     def append(self, interaction: Interaction) -> None:
-        """Append one line, in one write, under an exclusive lock.
+        """Append one line, in one write.
 
         Raises:
             CassetteSaveError: The file cannot be written.
         """
-        line = _interaction_json(interaction) + b"\n"
-        try:
-            with _files.locked_fd(self._path) as fd:
-                size = _files.truncate_torn_tail(fd, os.fstat(fd).st_size)
-                _files.write_all(fd, line if size else _JSONL_HEAD + line, size)
-                if self._fsync:
-                    os.fsync(fd)
-        except OSError as exc:
-            raise CassetteSaveError(self._path, exc) from exc
+        self._append_bytes(_interaction_json(interaction) + b"\n")
 
 
 class _InteractionFile(BaseModel):
