@@ -140,15 +140,15 @@ async def _concurrent_block(session: aiohttp.ClientSession, url: str) -> float:
 Block = Callable[[aiohttp.ClientSession, str], Awaitable[float]]
 
 
-async def _one_round(block: Block, blocks: int) -> dict[str, float]:
-    """Total seconds per subject for ``blocks`` blocks each.
+async def _one_round(block: Block, blocks: int) -> dict[str, list[float]]:
+    """Seconds of each of ``blocks`` blocks, per subject.
 
     The subjects that use a socket run side by side, alternating block by
     block, so a burst of machine noise hits all of them alike. aioresponses
     patches every ClientSession while active, so it runs on its own, right
     after, in the same round.
     """
-    totals = dict.fromkeys(SUBJECTS, 0.0)
+    times: dict[str, list[float]] = {name: [] for name in SUBJECTS}
     async with AsyncExitStack() as stack:
         targets = []
         for name, subject in SUBJECTS.items():
@@ -161,22 +161,25 @@ async def _one_round(block: Block, blocks: int) -> dict[str, float]:
         for index in range(blocks):
             shift = index % len(targets)
             for name, session, url in targets[shift:] + targets[:shift]:
-                totals[name] += await block(session, url)
+                times[name].append(await block(session, url))
     async with SUBJECTS[PEER]() as url, aiohttp.ClientSession() as session:
         await block(session, url)
         for _ in range(blocks):
-            totals[PEER] += await block(session, url)
-    return totals
+            times[PEER].append(await block(session, url))
+    return times
 
 
-async def measure(block: Block, blocks: int, requests: int) -> dict[str, list[float]]:
-    """Per-request seconds of every subject, one value per round."""
-    per_round: dict[str, list[float]] = {name: [] for name in SUBJECTS}
+async def measure(block: Block, blocks: int, size: int) -> dict[str, float]:
+    """Median per-request seconds of every subject, over all its blocks.
+
+    A burst of noise from elsewhere on the machine slows a few blocks; the
+    median over every block of every round ignores them.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in SUBJECTS}
     for _ in range(ROUNDS):
-        totals = await _one_round(block, blocks)
-        for name, total in totals.items():
-            per_round[name].append(total / requests)
-    return per_round
+        for name, times in (await _one_round(block, blocks)).items():
+            samples[name].extend(seconds / size for seconds in times)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 async def enter_exit(external: bool) -> float:
@@ -200,40 +203,33 @@ def _table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> 
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
-def _ratio(values: list[float], baseline: list[float]) -> float:
-    """Median over rounds of the per-round ratio."""
-    return statistics.median(v / b for v, b in zip(values, baseline, strict=True))
-
-
-def _request_rows(results: dict[str, list[float]]) -> list[tuple[str, ...]]:
+def _request_rows(results: dict[str, float]) -> list[tuple[str, ...]]:
     floor = results[FLOOR]
     peer = results[PEER]
     return [
         (
             name,
-            f"{statistics.median(values) * 1e6:8.1f} us",
-            f"{_ratio(values, floor):5.2f}x",
-            f"{_ratio(values, peer):5.2f}x",
+            f"{seconds * 1e6:8.1f} us",
+            f"{seconds / floor:5.2f}x",
+            f"{seconds / peer:5.2f}x",
         )
-        for name, values in results.items()
+        for name, seconds in results.items()
     ]
 
 
 async def run() -> None:
-    seq = await measure(_sequential_block, SEQUENTIAL // BLOCK, SEQUENTIAL)
-    conc = await measure(
-        _concurrent_block, CONCURRENT_ROUNDS, CONCURRENT_ROUNDS * CONCURRENT
-    )
+    seq = await measure(_sequential_block, SEQUENTIAL // BLOCK, BLOCK)
+    conc = await measure(_concurrent_block, CONCURRENT_ROUNDS, CONCURRENT)
     header = ("subject", "per request", "vs plain server", "vs aioresponses")
     _table(
         f"{SEQUENTIAL} sequential GETs per subject and round, in blocks of "
-        f"{BLOCK} (medians of {ROUNDS} rounds)",
+        f"{BLOCK} (median block of {ROUNDS} rounds)",
         header,
         _request_rows(seq),
     )
     _table(
         f"{CONCURRENT_ROUNDS} x {CONCURRENT} concurrent GETs per subject and "
-        f"round (medians of {ROUNDS} rounds)",
+        f"round (median round of {ROUNDS})",
         header,
         _request_rows(conc),
     )

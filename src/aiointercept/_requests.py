@@ -5,7 +5,7 @@ from __future__ import annotations
 import json as jsonlib
 from typing import Any, TypedDict
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -77,6 +77,15 @@ def _decode_json(body: bytes) -> Any:
         return None
 
 
+def _local_authority(request: web.BaseRequest) -> str:
+    """The server's own address, for a request without a ``Host`` header."""
+    transport = request.transport
+    sockname = transport.get_extra_info("sockname") if transport else None
+    if not sockname:
+        return "127.0.0.1"
+    return f"{sockname[0]}:{sockname[1]}"
+
+
 async def capture(request: web.BaseRequest) -> AiointerceptRequest:
     """Read the body and build the record of ``request``.
 
@@ -97,7 +106,7 @@ async def capture(request: web.BaseRequest) -> AiointerceptRequest:
     rel = request.rel_url
     url = URL.build(
         scheme=request.scheme,
-        authority=request.host,
+        authority=request.headers.get(hdrs.HOST) or _local_authority(request),
         path=rel.raw_path,
         query_string=rel.raw_query_string,
         encoded=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 from yarl import URL
@@ -63,3 +65,18 @@ async def test_log_survives_exit_and_resets_on_the_next_entry(
     async with m:
         assert m.requests == {}
         assert m.last_request is None
+
+
+@pytest.mark.asyncio
+async def test_http10_request_without_host_header() -> None:
+    async with aiointercept() as m:
+        m.get(f"{m.server_url}/old", body="ok")
+        reader, writer = await asyncio.open_connection("127.0.0.1", m.server_port)
+        writer.write(b"GET /old HTTP/1.0\r\n\r\n")
+        await writer.drain()
+        reply = await reader.read()
+        writer.close()
+        await writer.wait_closed()
+    assert reply.startswith((b"HTTP/1.0 200", b"HTTP/1.1 200"))
+    assert reply.endswith(b"\r\n\r\nok")
+    assert list(m.requests) == [("GET", URL(f"{m.server_url}/old"))]
