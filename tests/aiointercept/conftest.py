@@ -16,8 +16,23 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from aiointercept._interception import patched_names
+from aiointercept._urls import is_loopback
 
 UPSTREAM_NAME = "upstream.test"
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may look up a real name: the tests run without a network."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and not is_loopback(name):
+            raise AssertionError(f"a test tried to resolve {name!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
 
 
 @pytest.fixture(autouse=True)

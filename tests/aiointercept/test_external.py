@@ -258,10 +258,15 @@ async def test_passthrough_unmatched_http_and_https(
 
 @pytest.mark.asyncio
 async def test_passthrough_unmatched_upstream_down(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, resolver: MapResolver
 ) -> None:
+    # the test resolver knows no such host (no real DNS query is made)
     async with (
-        aiointercept(mock_external_urls=True, passthrough_unmatched=True),
+        aiointercept(
+            mock_external_urls=True,
+            passthrough_unmatched=True,
+            upstream_resolver=resolver,
+        ),
         aiohttp.ClientSession() as session,
     ):
         with (
