@@ -55,6 +55,9 @@ __all__ = [
 #: A YAML document that uses more aliases than this is refused: our writer
 #: uses none, and unbounded aliases let a small file expand without limit.
 MAX_YAML_ALIASES: Final = 100
+#: ... and one whose aliases stand for more nodes than this in all: a few
+#: nested aliases ("billion laughs") can stand for billions of nodes.
+MAX_YAML_ALIAS_EXPANSION: Final = 100_000
 
 _SERIALIZE = Interaction.__pydantic_serializer__.to_json
 _VALIDATE_CASSETTE = Cassette.model_validate_json
@@ -384,8 +387,12 @@ class _BoundedSafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type
     """The safe loader (C when available); aliases are counted first."""
 
 
-def _safe_yaml_load(text: bytes) -> Any:
+def _check_yaml_aliases(text: bytes) -> None:
+    """Refuse documents whose aliases are too many or expand too far."""
     aliases = 0
+    expanded = 0
+    sizes: dict[str, int] = {}  # anchor -> nodes its node stands for
+    open_nodes: list[list[Any]] = []  # [anchor, size] of each open collection
     for event in yaml.parse(text, Loader=_BoundedSafeLoader):
         if isinstance(event, yaml.AliasEvent):
             aliases += 1
@@ -395,6 +402,33 @@ def _safe_yaml_load(text: bytes) -> Any:
                     "refusing to expand it"
                 )
                 raise ValueError(msg)
+            size = sizes.get(event.anchor or "", 1)
+            expanded += size
+            if expanded > MAX_YAML_ALIAS_EXPANSION:
+                msg = (
+                    "the document's YAML aliases expand to more than "
+                    f"{MAX_YAML_ALIAS_EXPANSION} nodes; refusing to expand it"
+                )
+                raise ValueError(msg)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            open_nodes.append([event.anchor, 1])
+            continue
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = open_nodes.pop()
+            if anchor:
+                sizes[anchor] = size
+        elif isinstance(event, yaml.ScalarEvent):
+            size = 1
+            if event.anchor:
+                sizes[event.anchor] = size
+        else:
+            continue
+        if open_nodes:
+            open_nodes[-1][1] += size
+
+
+def _safe_yaml_load(text: bytes) -> Any:
+    _check_yaml_aliases(text)
     return yaml.load(text, Loader=_BoundedSafeLoader)  # noqa: S506 - a safe loader
 
 
@@ -404,7 +438,8 @@ class YamlFileCassetteStore(_FileStore):
     Written as a block sequence of one-line flow mappings, so that appending
     is a plain append and loading runs at JSON speed. Any other YAML
     cassette (block style, comments, anchors) loads through PyYAML's safe
-    loader, with at most ``MAX_YAML_ALIASES`` aliases.
+    loader, with at most ``MAX_YAML_ALIASES`` aliases standing for at most
+    ``MAX_YAML_ALIAS_EXPANSION`` nodes.
     """
 
     suffixes = (".yaml", ".yml")
