@@ -286,9 +286,13 @@ class JsonFileCassetteStore(_FileStore):
         items = []
         for line in data[len(_JSON_HEAD) + 1 :].split(b"\n"):
             item = line.strip()
-            item = item.removesuffix(b"]}").rstrip().removesuffix(b",")
-            if item and item != b"]":
-                items.append(item)
+            # The document's closing "]}" has a line of its own; every
+            # interaction also ends with "]}" (its metadata list), so only a
+            # whole line of it, or of a torn "]", is the closing.
+            if item not in (b"]}", b"]"):
+                item = item.removesuffix(b",")
+                if item:
+                    items.append(item)
         return _recover(self._path, items)
 
     def save(self, cassette: Cassette) -> None:
