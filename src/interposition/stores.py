@@ -735,10 +735,10 @@ class DirectoryCassetteStore:
         Raises:
             CassetteSaveError: The file cannot be written.
         """
-        if self._next_position is None:
-            self._next_position = len(self.files()) + 1
         data = self._encode(interaction)
         try:
+            if self._next_position is None:
+                self._next_position = len(self.files()) + 1
             self._path.mkdir(parents=True, exist_ok=True)
             while True:
                 path = self.file_for(self._next_position, interaction)
