@@ -659,10 +659,17 @@ class DirectoryCassetteStore:
         return [self._path / name for name in names]
 
     def file_for(self, position: int, interaction: Interaction) -> Path:
-        """The path of an interaction's file, always inside the directory."""
-        name = (
-            _files.safe_filename(self._filename(position, interaction)) + self._suffix
-        )
+        """The path of an interaction's file, always inside the directory.
+
+        Raises:
+            ConfigurationError: The ``filename`` function gave a name that
+                leaves nothing once made safe (such as ``""`` or ``".."``).
+        """
+        try:
+            name = _files.safe_filename(self._filename(position, interaction))
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from exc
+        name += self._suffix
         path = self._path / name
         if path.parent != self._path:  # pragma: no cover - safe_filename prevents it
             msg = f"{name!r} would leave {self._path}"
