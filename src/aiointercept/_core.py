@@ -44,6 +44,7 @@ _T = TypeVar("_T")
 # one: it is failed the same way and not recorded again.
 _RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _RETRY_WINDOW = 1.0
+_MAX_BODY = 1 << 30
 
 _RetryKey = tuple[str, URL, bytes | None]
 
@@ -173,12 +174,29 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         self._calls.clear()
         self.misses.clear()
         self._retries.clear()
-        server = web.Server(self._handle, access_log=None)
+        loop = asyncio.get_running_loop()
+
+        def make_request(
+            message: Any, payload: Any, protocol: Any, writer: Any, task: Any
+        ) -> web.BaseRequest:
+            # aiohttp's own factory, with room for large uploads (its default
+            # limit is 1 MiB).
+            return web.BaseRequest(
+                message,
+                payload,
+                protocol,
+                writer,
+                task,
+                loop,
+                client_max_size=_MAX_BODY,
+            )
+
+        server = web.Server(self._handle, request_factory=make_request, access_log=None)
         tls = authority().server_context if self.mock_external_urls else None
         listener = Listener(server, tls)
         listener.start()
         self._listener = listener
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop
         self._port = listener.port
         if self.mock_external_urls:
             try:

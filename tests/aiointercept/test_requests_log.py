@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 
 import aiohttp
 import pytest
@@ -80,3 +81,13 @@ async def test_http10_request_without_host_header() -> None:
     assert reply.startswith((b"HTTP/1.0 200", b"HTTP/1.1 200"))
     assert reply.endswith(b"\r\n\r\nok")
     assert list(m.requests) == [("GET", URL(f"{m.server_url}/old"))]
+
+
+@pytest.mark.asyncio
+async def test_large_uploads_are_captured(session: aiohttp.ClientSession) -> None:
+    body = bytes(range(256)) * 12_000  # about 3 MiB
+    async with aiointercept() as m:
+        m.put(f"{m.server_url}/upload", status=201)
+        resp = await session.put(f"{m.server_url}/upload", data=io.BytesIO(body))
+        assert resp.status == 201
+    assert m.requests[("PUT", URL(f"{m.server_url}/upload"))][0].captured_body == body
