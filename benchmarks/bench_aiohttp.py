@@ -82,14 +82,14 @@ async def mock_external() -> AsyncIterator[str]:
 
 
 class _SentRequest:
-    """What aiohttp >= 3.13's ClientResponse asks of the request writer."""
+    """What a recent aiohttp's ClientResponse asks of the request writer."""
 
     output_size = 0
 
 
 class _AioresponsesResponse(aiohttp.ClientResponse):
-    """aioresponses 0.7.9 predates ClientResponse's ``stream_writer`` argument
-    (aiohttp 3.13); its documented ``response_class`` hook supplies it."""
+    """aioresponses 0.7.9 does not pass the ``stream_writer`` argument that
+    aiohttp 3.14's ClientResponse requires; its ``response_class`` hook can."""
 
     def __init__(self, method: str, url: Any, **kwargs: Any) -> None:
         if "stream_writer" in inspect.signature(aiohttp.ClientResponse).parameters:
