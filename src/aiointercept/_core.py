@@ -130,6 +130,11 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         self._loop: asyncio.AbstractEventLoop | None = None
         self._port = 0
 
+    def __repr__(self) -> str:
+        mode = "mock_external_urls" if self.mock_external_urls else "server_url"
+        where = f" on port {self._port}" if self._listener is not None else ""
+        return f"<aiointercept {mode}{where}: {len(self._routes)} route(s)>"
+
     # -- lifecycle ------------------------------------------------------------
 
     @property

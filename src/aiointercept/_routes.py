@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,7 +136,7 @@ class RouteTable:
     def __len__(self) -> int:
         return len(self._all)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[MockResponse]:
         return iter(self._all)
 
     def add(

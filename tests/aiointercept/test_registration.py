@@ -227,6 +227,10 @@ async def test_lifecycle_errors_and_attributes() -> None:
     with pytest.raises(RuntimeError, match="not been started"):
         _ = m.server_url
     async with m:
+        m.get(f"{m.server_url}/r")
+        assert (
+            repr(m) == f"<aiointercept server_url on port {m.server_port}: 1 route(s)>"
+        )
         assert m.server_host == "127.0.0.1"
         assert m.server_url == f"http://127.0.0.1:{m.server_port}"
         with pytest.raises(RuntimeError, match="already running"):
