@@ -67,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
             document = {
                 "method": self.command,
                 "path": self.path,
-                "headers": [[k, v] for k, v in self.headers.items()],
+                "headers": dict(self.headers.items()),
                 "body": body.decode("utf-8", "replace"),
             }
             self._send(

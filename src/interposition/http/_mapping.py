@@ -52,6 +52,8 @@ STATUS_KEY: Final = ":status"
 REASON_KEY: Final = ":reason"
 VERSION_KEY: Final = ":version"
 
+_REQUEST_FIELDS: Final = {"protocol", "action", "target", "headers", "body"}
+
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
@@ -165,12 +167,15 @@ def _as_pairs(headers: Iterable[tuple[str, str]]) -> Headers:
 
 def request_to_engine(request: HttpRequest) -> InteractionRequest:
     """Map an HttpRequest onto the engine's InteractionRequest."""
+    headers = request.headers
+    body = request.body
     return InteractionRequest.model_construct(
+        _REQUEST_FIELDS,
         protocol=PROTOCOL,
         action=request.method.upper(),
         target=request.url,
-        headers=_as_pairs(request.headers),
-        body=bytes(request.body),
+        headers=headers if type(headers) is tuple else _as_pairs(headers),
+        body=body if type(body) is bytes else bytes(body),
     )
 
 

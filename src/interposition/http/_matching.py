@@ -252,7 +252,8 @@ def build_matcher(
     if callable(match_on):
         return _HttpKey(match_on), ("method", "url", "headers", "body")
     if isinstance(match_on, str) or not isinstance(match_on, Sequence):
-        _check_fields(match_on)  # raises for a string
+        if isinstance(match_on, str):
+            _check_fields(match_on)  # raises, with a hint
         msg = (
             "match_on must be a list of field names, a key function "
             f"(HttpRequest -> hashable) or interposition.http.predicate(...), "

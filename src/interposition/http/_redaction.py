@@ -56,7 +56,18 @@ _SENSITIVE_HEADER_PATTERN: Final = re.compile(
 )
 
 _SENSITIVE_FIELDS: Final = frozenset(
-    {"key", "sig", "auth", "pwd", "authorization", "code_verifier", "assertion"}
+    {
+        "key",
+        "sig",
+        "auth",
+        "pwd",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "code_verifier",
+        "assertion",
+    }
 )
 _SENSITIVE_FIELD_PATTERN: Final = re.compile(
     r"token|secret|passw|api[-_]?key|access[-_]?key|private[-_]?key|signature|"

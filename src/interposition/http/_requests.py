@@ -14,9 +14,8 @@ not record them a second time.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from typing import Any
 
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
@@ -83,26 +82,13 @@ class _LazyRaw(HTTPResponse):
         return getattr(self, name)
 
 
-_Template = tuple[HttpResponse, CaseInsensitiveDict[str], str | None]
-_TEMPLATES: dict[int, _Template] = {}
-_TEMPLATES_LOCK = threading.Lock()
-_MAX_TEMPLATES: Final = 65536
-
-
-def _template(answer: HttpResponse) -> _Template:
-    cached = _TEMPLATES.get(id(answer))
-    if cached is not None and cached[0] is answer:
-        return cached
+def _headers(answer: HttpResponse) -> CaseInsensitiveDict[str]:
+    """The headers as requests shows them: repeated names joined by ", "."""
     headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
     for name, value in answer.headers:
         previous = headers.get(name)
         headers[name] = value if previous is None else f"{previous}, {value}"
-    template = (answer, headers, get_encoding_from_headers(headers))
-    with _TEMPLATES_LOCK:
-        if len(_TEMPLATES) >= _MAX_TEMPLATES:
-            _TEMPLATES.clear()
-        _TEMPLATES[id(answer)] = template
-    return template
+    return headers
 
 
 def _can_preread(answer: HttpResponse) -> bool:
@@ -129,7 +115,7 @@ def _patched_send(original: _Send) -> _Send:
             return original(self, request, *args, **kwargs)
         body = request.body
         data = body if isinstance(body, bytes) else _body_bytes(body)
-        if data is not body:
+        if body is not None and not isinstance(body, (bytes, str)):
             request.body = data  # a consumed stream or file is sent as bytes
         method = (request.method or "GET").upper()
         http_request = HttpRequest(method, url, tuple(request.headers.items()), data)
@@ -171,12 +157,12 @@ def _patched_send(original: _Send) -> _Send:
 
         # What build_response and a stream=False read would produce, without
         # going through urllib3 for a body that needs no decoding.
-        _, headers, encoding = _template(answer)
+        headers = _headers(answer)
         response = Response()
         response.raw = _LazyRaw(raw_args)
         response.status_code = answer.status
-        response.headers = headers.copy()
-        response.encoding = encoding
+        response.headers = headers
+        response.encoding = get_encoding_from_headers(headers)
         response.reason = answer.reason
         response.url = url
         response.request = request

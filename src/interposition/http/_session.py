@@ -336,6 +336,7 @@ class CassetteSession:
         else:
             mode = "replay"
         self.recording_allowed: bool = mode != "replay"
+        self._record_all = mode == "record"
         hooks = BrokerHooks(
             before_match=self._match_form,
             on_miss=self._on_miss,
@@ -405,14 +406,14 @@ class CassetteSession:
         return host not in self._ignored_hosts
 
     def _ignored(self, request: HttpRequest) -> bool:
-        if not self.handles(request.url):
+        if self._ignored_hosts and not self.handles(request.url):
             return True
         hook = self._before_record_request
         return hook is not None and hook(request) is None
 
     def _replay(self, request: HttpRequest) -> HttpResponse | None:
         """The recorded response, or None when this one must be recorded."""
-        if self._broker.mode == "record":
+        if self._record_all:
             return None
         try:
             chunks = tuple(self._broker.replay(request_to_engine(request)))

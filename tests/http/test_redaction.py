@@ -1,0 +1,167 @@
+"""Credentials never reach the file, and redaction never breaks matching."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+
+from interposition import ConfigurationError
+from interposition.http import HttpRequest, HttpResponse, Redactor, use_cassette
+
+from .conftest import LiveServer
+
+SECRETS = ("s3cr3t", "abc123", "hunter2", "tok-999", "key-777", "sess-1")
+
+
+def _assert_no_secrets(path: Path) -> None:
+    text = path.read_text()
+    for secret in SECRETS:
+        assert secret not in text, secret
+
+
+def test_default_redaction_and_replay_still_matches(
+    server: LiveServer, cassette_path: Path
+) -> None:
+    def scenario() -> tuple[str, str]:
+        with requests.Session() as session:
+            session.get(server.url + "/text?access_token=tok-999&page=2")
+            session.get(
+                server.url + "/echo",
+                headers={"Authorization": "Bearer hunter2", "X-API-Key": "key-777"},
+                cookies={"session": "sess-1"},
+            )
+            token = session.get(server.url + "/token").json()["access_token"]
+            session.get(server.url + "/cookie")
+            cookie = session.cookies.get("session") or ""
+        return token, cookie
+
+    with use_cassette(cassette_path):
+        assert scenario() == ("s3cr3t", "abc123")  # live: the real values
+    _assert_no_secrets(cassette_path)
+    text = cassette_path.read_text()
+    assert "Bearer REDACTED" in text
+    assert "access_token=REDACTED&page=2" in text
+    assert "session=REDACTED; Path=/" in text
+    server.stop()
+    with use_cassette(cassette_path, record_mode="none") as cassette:
+        assert scenario() == ("REDACTED", "REDACTED")
+    assert cassette.all_played
+
+
+def test_redaction_never_makes_header_matching_fail(
+    server: LiveServer, cassette_path: Path
+) -> None:
+    options = {"match_on": ["method", "url", "headers"]}
+    headers = {"Authorization": "Bearer hunter2", "User-Agent": "test"}
+    with use_cassette(cassette_path, **options):  # type: ignore[arg-type]
+        requests.post(
+            server.url + "/text", json={"password": "hunter2"}, headers=headers
+        )
+    _assert_no_secrets(cassette_path)
+    server.stop()
+    with use_cassette(cassette_path, **options) as cassette:  # type: ignore[arg-type]
+        requests.post(
+            server.url + "/text", json={"password": "hunter2"}, headers=headers
+        )
+    assert cassette.play_counts == (1,)
+
+
+def test_filters_and_hooks(server: LiveServer, cassette_path: Path) -> None:
+    def before_request(request: HttpRequest) -> HttpRequest | None:
+        if "skip" in request.url:
+            return None
+        return request.replace(headers=(*request.headers, ("X-Hooked", "yes")))
+
+    def before_response(response: HttpResponse) -> HttpResponse | None:
+        return response.replace(headers=(*response.headers, ("X-Seen", "1")))
+
+    options: dict[str, object] = {
+        "filter_headers": ["X-Custom", ("X-Drop", None)],
+        "filter_query_parameters": [("page", "N")],
+        "filter_post_data_parameters": ["name"],
+        "before_record_request": before_request,
+        "before_record_response": before_response,
+    }
+    with use_cassette(cassette_path, **options):  # type: ignore[arg-type]
+        requests.post(
+            server.url + "/echo?page=3",
+            data={"name": "Zoë", "other": "kept"},
+            headers={"X-Custom": "abc", "X-Drop": "x"},
+            timeout=5,
+        )
+        requests.get(server.url + "/text?name=skip", timeout=5)
+    document = json.loads(cassette_path.read_text())
+    assert len(document["interactions"]) == 1  # the skipped one was not recorded
+    request = document["interactions"][0]["request"]
+    headers = dict(request["headers"])
+    assert headers["X-Custom"] == "REDACTED"
+    assert "X-Drop" not in headers
+    assert headers["X-Hooked"] == "yes"
+    assert request["target"].endswith("/echo?page=N")
+    assert request["body"] == "name=REDACTED&other=kept"
+    metadata = dict(
+        map(tuple, document["interactions"][0]["response_chunks"][0]["metadata"])
+    )
+    assert metadata["X-Seen"] == "1"
+    hits = server.hits
+    with use_cassette(cassette_path, **options) as cassette:  # type: ignore[arg-type]
+        requests.post(
+            server.url + "/echo?page=3",
+            data={"name": "Zoë", "other": "kept"},
+            headers={"X-Custom": "abc", "X-Drop": "x"},
+            timeout=5,
+        )
+        # before_record_request returned None: straight to the network.
+        assert requests.get(server.url + "/text?name=skip", timeout=5).ok
+    assert cassette.play_counts == (1,)
+    assert server.hits == hits + 1
+
+
+def test_redact_false_keeps_everything(server: LiveServer, cassette_path: Path) -> None:
+    with use_cassette(cassette_path, redact=False):
+        requests.get(server.url + "/token", headers={"Authorization": "hunter2"})
+    assert "hunter2" in cassette_path.read_text()
+    assert "s3cr3t" in cassette_path.read_text()
+
+
+def test_redactor_units() -> None:
+    redactor = Redactor.build()
+    assert redactor.redact_url("http://h/p?api_key=1&q=2&x=3#f") == (
+        "http://h/p?api_key=REDACTED&q=2&x=3#f"
+    )
+    assert redactor.redact_url("http://h/p?q=2") == "http://h/p?q=2"
+    assert redactor.redact_headers((("Cookie", "a=1; b=2"),)) == (
+        ("Cookie", "a=REDACTED; b=REDACTED"),
+    )
+    assert redactor.redact_headers((("Proxy-Authorization", "Basic xyz"),)) == (
+        ("Proxy-Authorization", "Basic REDACTED"),
+    )
+    assert redactor.redact_headers((("X-Session-Token", "t"),)) == (
+        ("X-Session-Token", "REDACTED"),
+    )
+    body = b'{"user": {"client_secret": "x", "n": [{"refresh_token": "y"}]}, "id": 1}'
+    assert json.loads(redactor.redact_body(body, "application/json")) == {
+        "user": {"client_secret": "REDACTED", "n": [{"refresh_token": "REDACTED"}]},
+        "id": 1,
+    }
+    unchanged = b'{"id": 1,  "name": "x"}'
+    assert redactor.redact_body(unchanged, "application/json") is unchanged
+    response = HttpResponse(
+        200,
+        "OK",
+        (("Content-Type", "application/json"), ("Content-Length", "22")),
+        b'{"access_token": "abc"}',
+    )
+    redacted = redactor.response(response)
+    assert redacted.body == b'{"access_token":"REDACTED"}'
+    assert redacted.header("content-length") == str(len(redacted.body))
+
+
+def test_bad_filters_fail_at_the_call(cassette_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="filter_headers"):
+        use_cassette(cassette_path, filter_headers="Authorization")
+    with pytest.raises(ConfigurationError, match="filter_query_parameters items"):
+        use_cassette(cassette_path, filter_query_parameters=[("a", 1)])  # type: ignore[list-item]
