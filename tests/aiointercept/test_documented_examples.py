@@ -163,16 +163,19 @@ async def test_http_method_shortcuts() -> None:
 
 @pytest.mark.asyncio
 async def test_regex_pattern_example() -> None:
-    async with aiointercept(mock_external_urls=True) as m:
-        pattern = re.compile(r"^https://api\.example\.com/users/\d+$")
-        m.get(pattern, payload={"id": 1, "name": "Alice"}, repeat=True)
-        # Matches https://api.example.com/users/1, /users/42, etc.
-        async with aiohttp.ClientSession() as session:
-            for path in ("/users/1", "/users/42"):
-                resp = await session.get(f"https://api.example.com{path}")
-                assert await resp.json() == {"id": 1, "name": "Alice"}
-            with pytest.raises(aiohttp.ClientConnectionError):
-                await session.get("https://api.example.com/users/abc")
+    async with (
+        aiointercept(mock_external_urls=True) as m,
+        aiohttp.ClientSession() as session,
+    ):
+        for path in ("/users/1", "/users/42"):
+            pattern = re.compile(r"^https://api\.example\.com/users/\d+$")
+            m.get(pattern, payload={"id": 1, "name": "Alice"})
+            # Matches https://api.example.com/users/1, /users/42, etc.
+            resp = await session.get(f"https://api.example.com{path}")
+            assert await resp.json() == {"id": 1, "name": "Alice"}
+        m.get(pattern, payload={"id": 1, "name": "Alice"})
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await session.get("https://api.example.com/users/abc")
 
 
 @pytest.mark.asyncio
