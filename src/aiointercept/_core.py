@@ -199,7 +199,7 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         server = web.Server(self._handle, request_factory=make_request, access_log=None)
         tls = authority().server_context if self.mock_external_urls else None
         listener = Listener(server, tls)
-        listener.start()
+        await listener.start()
         self._listener = listener
         self._loop = loop
         self._port = listener.port

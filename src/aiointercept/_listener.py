@@ -50,26 +50,44 @@ class Listener:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: set[socket.socket] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._plain_server: asyncio.Server | None = None
         self.port = 0
 
-    def start(self) -> None:
-        """Bind, listen and start accepting (synchronous and cheap)."""
+    @property
+    def sniffs_tls(self) -> bool:
+        """Whether TLS connections are recognized (see ``start``)."""
+        return self._sock is not None
+
+    async def start(self) -> None:
+        """Bind, listen and start accepting: a socket and a reader, no more.
+
+        A loop without ``add_reader`` (the proactor loop of Windows) cannot
+        peek at connections: there the listener serves plain HTTP through
+        ``loop.create_server`` instead.
+        """
         loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.bind((self._host, 0))
             sock.listen(_BACKLOG)
             sock.setblocking(False)
-            loop.add_reader(sock.fileno(), self._accept)
+            self.port = sock.getsockname()[1]
+            try:
+                loop.add_reader(sock.fileno(), self._accept)
+            except NotImplementedError:
+                self._plain_server = await loop.create_server(self._server, sock=sock)
+                return
         except BaseException:
             sock.close()
             raise
         self._loop = loop
         self._sock = sock
-        self.port = sock.getsockname()[1]
 
     async def close(self) -> None:
         """Stop accepting, then close every connection."""
+        if self._plain_server is not None:
+            self._plain_server.close()
+            self._plain_server = None
         loop, sock = self._loop, self._sock
         self._sock = None
         if loop is not None and sock is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -259,3 +260,22 @@ async def test_default_port_and_trailing_dot_are_normalized(
         for url in ("https://api.example.com/p", "https://api.example.com./p"):
             assert await (await session.get(url)).read() == b"ok"
     assert list(m.requests) == [("GET", URL("https://api.example.com/p"))]
+
+
+@pytest.mark.asyncio
+async def test_loop_without_add_reader_serves_plain_http(
+    monkeypatch: pytest.MonkeyPatch, session: aiohttp.ClientSession
+) -> None:
+    # The proactor loop of Windows has no add_reader: no TLS sniffing there,
+    # but server_url keeps working.
+    def unsupported(*args: object) -> None:
+        raise NotImplementedError
+
+    monkeypatch.setattr(asyncio.get_running_loop(), "add_reader", unsupported)
+    async with aiointercept() as m:
+        assert m._listener is not None
+        assert not m._listener.sniffs_tls
+        m.get(f"{m.server_url}/p", body="plain")
+        assert await (await session.get(f"{m.server_url}/p")).text() == "plain"
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await session.get(f"{m.server_url}/p")
