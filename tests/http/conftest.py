@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import ssl
 import threading
 import zlib
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import trustme
 
 BINARY = bytes(range(256)) * 4
 UNICODE_TEXT = "Grüße, 世界! ½ — ünïcødé"
@@ -154,10 +156,14 @@ class _Server(ThreadingHTTPServer):
 class LiveServer:
     """A running server: its base URL, request log, and stop()."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self._server = _Server()
         self.port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.02,), daemon=True
         )
@@ -192,3 +198,26 @@ def server() -> Iterator[LiveServer]:
 @pytest.fixture
 def cassette_path(tmp_path: Path) -> Path:
     return tmp_path / "cassette.json"
+
+
+@pytest.fixture(scope="session")
+def certificate_authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def https_server(certificate_authority: trustme.CA) -> Iterator[LiveServer]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(context)
+    live = LiveServer(tls=context)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture
+def client_tls(certificate_authority: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    certificate_authority.configure_trust(context)
+    return context
