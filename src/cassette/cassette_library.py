@@ -524,11 +524,7 @@ class CassetteLibrary(abc.ABC):
 
 
 def _load(store: CassetteStore) -> tuple[Interaction, ...]:
-    if isinstance(store, DirectoryCassetteStore) and not store.path.exists():
-        return ()
-    path = getattr(store, "path", None)
-    if isinstance(path, Path) and not path.exists():
-        return ()
+    """The stored interactions (none when the file or directory is missing)."""
     return store.load().interactions
 
 
