@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import logging
 import ssl
 from typing import Any
@@ -287,3 +288,16 @@ async def test_enter_exit_never_walks_the_heap(monkeypatch: pytest.MonkeyPatch) 
     for external in (False, True):
         async with aiointercept(mock_external_urls=external):
             pass
+
+
+def test_the_connector_methods_we_wrap_have_the_expected_shape() -> None:
+    # A renamed or reshaped private method in a future aiohttp fails here,
+    # with a clear message, before any interception test fails obscurely.
+    expected = {
+        "_resolve_host": ["self", "host", "port", "traces"],
+        "_get_ssl_context": ["self", "req"],
+        "_get": ["self", "key", "traces"],
+    }
+    for name, parameters in expected.items():
+        method = getattr(aiohttp.TCPConnector, name)
+        assert list(inspect.signature(method).parameters) == parameters, name
