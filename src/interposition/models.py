@@ -125,7 +125,8 @@ DocumentBytes = Annotated[bytes, _DocumentBytesSchema]
 Pairs = tuple[tuple[str, str], ...]
 
 
-_JSON_SPECIAL: Final = bytes(range(0x20)) + b'"\\'
+# What json.dumps escapes in ASCII text: control characters, DEL, '"' and '\\'.
+_JSON_SPECIAL: Final = bytes(range(0x20)) + b'\x7f"\\'
 _pair = '","'.join
 _pairs = '"],["'.join
 

@@ -104,6 +104,27 @@ def test_fingerprint_known_value() -> None:
     )
 
 
+SPECIAL_CHARACTERS = ["\x7f", "\x00", "\x1f", '"', "\\", "/", "é", "\u2028", "\ud800"]
+
+
+@pytest.mark.parametrize("special", SPECIAL_CHARACTERS)
+@pytest.mark.parametrize("field", ["protocol", "action", "target", "key", "value"])
+def test_fingerprint_escapes_like_json_dumps(special: str, field: str) -> None:
+    """Every character json.dumps escapes in ASCII text (DEL included)."""
+    text = f"a{special}b"
+    request = InteractionRequest(
+        protocol=text if field == "protocol" else "p",
+        action=text if field == "action" else "a",
+        target=text if field == "target" else "t",
+        headers=(
+            ("k", "v"),
+            (text if field == "key" else "k", text if field == "value" else "v"),
+        ),
+        body=b"",
+    )
+    assert request.fingerprint().value == reference_fingerprint(request)
+
+
 @ENGINE_SETTINGS
 @given(requests, requests)
 def test_fingerprints_equal_only_for_equal_requests(
