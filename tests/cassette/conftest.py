@@ -139,15 +139,26 @@ def fetch(
         with requests.Session() as session:
             result = session.request(method, url, data=body, headers=headers)
             return result.status_code, result.json()
+    if client == "httpx":
+        import httpx
+
+        with httpx.Client() as httpx_client:
+            reply = httpx_client.request(method, url, content=body, headers=headers)
+            return reply.status_code, reply.json()
     raise AssertionError(client)
 
 
 def _patched_attributes() -> dict[str, object]:
     """The attributes the adapters patch, as the classes hold them now."""
+    import httpx
     import requests.adapters
     import urllib3.connectionpool
 
     return {
+        "HTTPTransport.handle_request": vars(httpx.HTTPTransport)["handle_request"],
+        "AsyncHTTPTransport.handle_async_request": vars(httpx.AsyncHTTPTransport)[
+            "handle_async_request"
+        ],
         "HTTPConnection.connect": vars(http.client.HTTPConnection)["connect"],
         "HTTPSConnection.connect": vars(http.client.HTTPSConnection).get("connect"),
         "HTTPConnectionPool._make_request": vars(

@@ -187,3 +187,12 @@ def test_plays_nest(server: LocalServer, tmp_path: Path) -> None:
     assert "/inner" in inner.read_text()
     assert "/inner" not in outer.read_text()
     assert "/outer2" in outer.read_text()
+
+
+def test_httpx_is_played_too(server: LocalServer, tmp_path: Path) -> None:
+    path = tmp_path / "responses.yaml"
+    with cassette.play(path):
+        first = fetch("httpx", server.url("/httpx"))
+    server.stop()
+    with cassette.play(path):
+        assert fetch("httpx", server.url("/httpx")) == first
