@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import itertools
 import logging
 import re
 import ssl
@@ -29,6 +30,7 @@ from ._responses import (
     send,
 )
 from ._routes import Callback, Closest, MockResponse, RouteTable
+from ._routes import closest as nearest
 from ._tls import authority
 from ._urls import HostPattern
 
@@ -500,7 +502,8 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
             response = await fallback(captured)
             if response is not None:
                 return response
-        closest = self._routes.closest(captured.method, captured.url)
+        routes = itertools.chain.from_iterable(o._routes for o in self._owners())
+        closest = nearest(routes, captured.method, captured.url)
         message = (
             f"aiointercept: no registered response for {captured.method} {captured.url}"
         )

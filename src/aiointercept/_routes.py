@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from yarl import URL
 from ._responses import CallbackResult, ResponsePlan
 from ._urls import normalize_url
 
-__all__ = ["Callback", "Closest", "MockResponse", "RouteTable"]
+__all__ = ["Callback", "Closest", "MockResponse", "RouteTable", "closest"]
 
 Callback = Callable[..., CallbackResult | Awaitable[CallbackResult | None] | None]
 
@@ -212,23 +212,7 @@ class RouteTable:
 
     def closest(self, method: str, url: URL) -> Closest | None:
         """The route most similar to ``method url``, and what differs."""
-        if not self._all:
-            return None
-        target = f"{method} {url}"
-        scored = []
-        for route in self._all:
-            text = route.describe()
-            score = difflib.SequenceMatcher(None, target, text).ratio()
-            if route.method == method:
-                score += 1.0
-            if isinstance(route.url, URL):
-                score += 1.0 * (route.url.host == url.host)
-                score += 2.0 * (route.url.path == url.path)
-            elif route.url.match(str(url)):
-                score += 1.0
-            scored.append((score, -route.seq, route))
-        route = max(scored, key=lambda item: (item[0], item[1]))[2]
-        return Closest(route, _differences(route, method, url))
+        return closest(self._all, method, url)
 
     def clear(self) -> None:
         """Forget every route."""
@@ -236,6 +220,31 @@ class RouteTable:
         self._patterns.clear()
         self._all.clear()
         self.hosts.clear()
+
+
+def closest(routes: Iterable[MockResponse], method: str, url: URL) -> Closest | None:
+    """The route most similar to ``method url`` among ``routes``, and what differs.
+
+    Same path and host weigh most, then the method, then the textual
+    similarity of ``METHOD URL``; on a tie the earliest registration wins.
+    """
+    target = f"{method} {url}"
+    scored = []
+    for order, route in enumerate(routes):
+        text = route.describe()
+        score = difflib.SequenceMatcher(None, target, text).ratio()
+        if route.method == method:
+            score += 1.0
+        if isinstance(route.url, URL):
+            score += 1.0 * (route.url.host == url.host)
+            score += 2.0 * (route.url.path == url.path)
+        elif route.url.match(str(url)):
+            score += 1.0
+        scored.append((score, -order, route))
+    if not scored:
+        return None
+    best = max(scored, key=lambda item: (item[0], item[1]))[2]
+    return Closest(best, _differences(best, method, url))
 
 
 def _differences(route: MockResponse, method: str, url: URL) -> tuple[str, ...]:

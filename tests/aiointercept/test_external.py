@@ -301,3 +301,18 @@ def test_the_connector_methods_we_wrap_have_the_expected_shape() -> None:
     for name, parameters in expected.items():
         method = getattr(aiohttp.TCPConnector, name)
         assert list(inspect.signature(method).parameters) == parameters, name
+
+
+@pytest.mark.asyncio
+async def test_nested_miss_names_the_closest_route_of_any_active_mock(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with aiointercept(mock_external_urls=True) as outer:
+        outer.post("http://api.example.com/orders")
+        async with aiointercept(mock_external_urls=True) as inner:
+            inner.get("http://api.example.com/health")
+            with pytest.raises(aiohttp.ClientConnectionError):
+                await session.get("http://api.example.com/orders")
+    closest = inner.misses[0].closest
+    assert closest is not None
+    assert closest.route.describe() == "POST http://api.example.com/orders"
