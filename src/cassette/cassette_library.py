@@ -524,7 +524,7 @@ class CassetteLibrary(abc.ABC):
 
 
 def _load(store: CassetteStore) -> tuple[Interaction, ...]:
-    """The stored interactions (none when the file or directory is missing)."""
+    """The stored interactions; the stores are made to load a missing one empty."""
     return store.load().interactions
 
 
@@ -543,10 +543,9 @@ class FileCassetteLibrary(CassetteLibrary):
 
     def cassette_store(self) -> JsonFileCassetteStore | YamlFileCassetteStore:
         """A new store for the file (it need not exist yet)."""
-        kind = JsonFileCassetteStore if self.file_format == "json" else None
-        if kind is None:
-            return YamlFileCassetteStore(self.filename, create_if_missing=True)
-        return kind(self.filename, create_if_missing=True)
+        if self.file_format == "json":
+            return JsonFileCassetteStore(self.filename, create_if_missing=True)
+        return YamlFileCassetteStore(self.filename, create_if_missing=True)
 
     def load_file(self) -> dict[CassetteName, HttpResponse]:
         """Load the recordings from the file (again), by name.

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import http.client
 import io
+import json
 from pathlib import Path
 
 import pytest
 
 import cassette
+from cassette import patcher
 from cassette.cassette_library import (
     CassetteLibrary,
     CassetteName,
@@ -256,3 +258,15 @@ def test_report_unused_needs_log_cassette_used(tmp_path: Path) -> None:
     assert player.library.used == set()
     with pytest.raises(ConfigurationError, match="'log_cassette_used': True"):
         player.report_unused_cassettes(io.StringIO())
+
+
+def test_a_cassette_0_3_json_file_is_refused(
+    tmp_path: Path, originals: dict[str, object]
+) -> None:
+    path = tmp_path / "responses.json"
+    old = {"httplib:GET example.com:80/ {}": {"status": 200, "content": "x"}}
+    path.write_text(json.dumps(old))
+    with pytest.raises(InterpositionError, match=r"Failed to load cassette from"):
+        cassette.insert(str(path))
+    assert patcher._PLAYING == []
+    assert json.loads(path.read_text()) == old  # left as it was
