@@ -28,7 +28,7 @@ from interposition import (
 # 1000) for a thorough run.
 settings.register_profile(
     "interposition-engine",
-    max_examples=int(os.environ.get("INTERPOSITION_ENGINE_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("INTERPOSITION_ENGINE_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
