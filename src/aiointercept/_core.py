@@ -303,7 +303,7 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         exception: BaseException | type[BaseException] | bool | None = None,
         *,
         chunks: ChunkSource | None = None,
-        chunk_delay: float = 0.0,
+        chunk_delay: float | Sequence[float] = 0.0,
         delay: float = 0.0,
         truncate_at: int | None = None,
         reset_at: int | None = None,
@@ -333,7 +333,8 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
                 answering; the client gets ``aiohttp.ClientConnectionError``.
             chunks: Stream these chunks (``bytes`` or ``str``, sync or async
                 iterable), one HTTP chunk each.
-            chunk_delay: Seconds to wait between chunks.
+            chunk_delay: Seconds to wait between chunks, or one value per
+                chunk (waited before it, the first included).
             delay: Seconds to wait before answering.
             truncate_at: Send only this many body bytes, then close.
             reset_at: Send only this many body bytes, then reset (RST).

@@ -13,7 +13,7 @@ import asyncio
 import json as jsonlib
 import socket
 import struct
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,7 +110,9 @@ class ResponsePlan:
         body: The body bytes (ignored when ``chunks`` is set).
         chunks: Chunks to stream with chunked transfer encoding, one HTTP chunk
             per item, so a streaming client sees the same boundaries.
-        chunk_delay: Seconds to wait before each chunk after the first.
+        chunk_delay: Seconds to wait before each chunk after the first, or
+            one value per chunk (waited before that chunk, the first
+            included), e.g. the recorded timing of a stream.
         delay: Seconds to wait before anything is sent.
         truncate_at: Send only this many body bytes, then close the connection
             cleanly (the client sees an incomplete payload).
@@ -125,7 +127,7 @@ class ResponsePlan:
     headers: CIMultiDict[str] = field(default_factory=CIMultiDict)
     body: bytes = b""
     chunks: ChunkSource | None = None
-    chunk_delay: float = 0.0
+    chunk_delay: float | tuple[float, ...] = 0.0
     delay: float = 0.0
     truncate_at: int | None = None
     reset_at: int | None = None
@@ -154,7 +156,7 @@ class ResponsePlan:
         header_wins: bool = False,
         reason: str | None = None,
         chunks: ChunkSource | None = None,
-        chunk_delay: float = 0.0,
+        chunk_delay: float | Sequence[float] = 0.0,
         delay: float = 0.0,
         truncate_at: int | None = None,
         reset_at: int | None = None,
@@ -179,7 +181,12 @@ class ResponsePlan:
         for name, value in (("truncate_at", truncate_at), ("reset_at", reset_at)):
             if value is not None and value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
-        if delay < 0 or chunk_delay < 0:
+        delays = (
+            (float(chunk_delay),)
+            if isinstance(chunk_delay, int | float)
+            else tuple(float(value) for value in chunk_delay)
+        )
+        if delay < 0 or any(value < 0 for value in delays):
             raise ValueError("delay and chunk_delay must be >= 0")
         return cls(
             status=status,
@@ -187,7 +194,7 @@ class ResponsePlan:
             headers=final_headers,
             body=_json_body(json) if json is not None else encode_body(body),
             chunks=chunks,
-            chunk_delay=chunk_delay,
+            chunk_delay=delays[0] if isinstance(chunk_delay, int | float) else delays,
             delay=delay,
             truncate_at=truncate_at,
             reset_at=reset_at,
@@ -221,6 +228,19 @@ async def _iterate(source: ChunkSource) -> AsyncIterable[bytes]:
             yield encode_body(item)
 
 
+def _pause_before(chunk_delay: float | tuple[float, ...], index: int) -> float:
+    if isinstance(chunk_delay, tuple):
+        return chunk_delay[index] if index < len(chunk_delay) else 0.0
+    return chunk_delay if index else 0.0
+
+
+async def _enumerate(source: AsyncIterable[bytes]) -> AsyncIterator[tuple[int, bytes]]:
+    index = 0
+    async for item in source:
+        yield index, item
+        index += 1
+
+
 async def send(  # noqa: PLR0911 - one return per way of answering
     request: web.BaseRequest, plan: ResponsePlan
 ) -> web.StreamResponse:
@@ -251,11 +271,10 @@ async def send(  # noqa: PLR0911 - one return per way of answering
     response.enable_chunked_encoding()
     await response.prepare(request)
     sent = 0
-    first = True
-    async for chunk in _iterate(plan.chunks):
-        if not first and plan.chunk_delay:
-            await asyncio.sleep(plan.chunk_delay)
-        first = False
+    async for index, chunk in _enumerate(_iterate(plan.chunks)):
+        pause = _pause_before(plan.chunk_delay, index)
+        if pause:
+            await asyncio.sleep(pause)
         if limit is not None and sent + len(chunk) >= limit:
             if limit > sent:
                 await response.write(chunk[: limit - sent])

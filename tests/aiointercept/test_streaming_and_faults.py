@@ -122,3 +122,30 @@ async def test_truncated_stream(session: aiohttp.ClientSession) -> None:
             with pytest.raises(aiohttp.ClientPayloadError):
                 await drain(resp)
         assert b"".join(received) == b"aaaabb"
+
+
+@pytest.mark.asyncio
+async def test_per_chunk_delays_replay_a_timing(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with aiointercept() as m:
+        m.get(
+            f"{m.server_url}/timed",
+            chunks=[b"a", b"b", b"c"],
+            chunk_delay=[0.0, 0.15, 0.0],
+        )
+        arrivals: list[tuple[float, bytes]] = []
+        start = time.monotonic()
+        async with session.get(f"{m.server_url}/timed") as resp:
+            async for data, _ in resp.content.iter_chunks():
+                arrivals.append((time.monotonic() - start, data))
+    assert b"".join(data for _, data in arrivals) == b"abc"
+    times = {data: at for at, data in arrivals}
+    assert times[b"b"] - times[b"a"] >= 0.15
+    # c follows b at once: its gap is far below the one before b
+    assert times[b"c"] - times[b"b"] < (times[b"b"] - times[b"a"]) / 2
+
+
+def test_negative_chunk_delay_is_refused() -> None:
+    with pytest.raises(ValueError, match="chunk_delay"):
+        aiointercept().get("http://h/x", chunks=[b"a"], chunk_delay=[0.0, -1.0])
