@@ -11,7 +11,7 @@ import re
 import ssl
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractResolver
@@ -416,7 +416,8 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         if self.mock_external_urls:
             targets = active_targets()
             if targets and self in targets:
-                return targets  # type: ignore[return-value]
+                # every intercepting target is an aiointercept instance
+                return cast("tuple[aiointercept, ...]", targets)
         return (self,)
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
