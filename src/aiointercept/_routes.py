@@ -193,10 +193,12 @@ class RouteTable:
             for route in self._patterns:
                 if best is not None and route.seq > best.seq:
                     break
+                pattern = route.url
                 if (
                     route.method == method
                     and not route.exhausted
-                    and route.url.match(text)  # type: ignore[union-attr]
+                    and isinstance(pattern, re.Pattern)
+                    and pattern.match(text)
                 ):
                     best = route
                     break
