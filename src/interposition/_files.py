@@ -135,6 +135,15 @@ def safe_filename(name: str) -> str:
     return cleaned
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) that ``path`` names now, or None if nothing."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
 class KeptFile:
     """A descriptor kept open between appends, so that an append is one write.
 
@@ -151,17 +160,27 @@ class KeptFile:
         self._fd: int | None = None
         self._lock = threading.RLock()
         self._finalizer: weakref.finalize[[int], KeptFile] | None = None
+        self._opened: tuple[int, int] | None = None  # (device, inode) of _fd
 
     def fd(self, prepare: Callable[[int], None]) -> int:
-        """The open descriptor; opened (and the file prepared) on first use."""
+        """The open descriptor; opened (and the file prepared) on first use.
+
+        It is opened again when the path no longer names the open file (another
+        store object or process saved, renaming a new file over it), so that
+        appends never go to a replaced file.
+        """
         fd = self._fd
         if fd is not None:
-            return fd
+            if _identity(self._path) == self._opened:
+                return fd
+            self.close()
         with self._lock:
             if self._fd is None:
                 with locked_fd(self._path) as locked:
                     prepare(locked)
                     fd = os.open(self._path, self._flags)
+                stat = os.fstat(fd)
+                self._opened = (stat.st_dev, stat.st_ino)
                 self._fd = fd
                 self._finalizer = weakref.finalize(self, os.close, fd)
             return self._fd

@@ -785,3 +785,42 @@ def test_directory_yaml_keeps_unicode_line_breaks(tmp_path: Path, text: str) -> 
     store = DirectoryCassetteStore(tmp_path / "c", file_format="yaml")
     store.save(cassette)
     assert store.load() == cassette
+
+
+# --- several store objects on one cassette ------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ALL_STORES)
+def test_append_after_another_store_saved_is_not_lost(
+    kind: str, tmp_path: Path
+) -> None:
+    """A store that appended before keeps appending to the file saved since."""
+    x1, y, x2, x3 = (
+        make_interaction(make_request(target)) for target in ("x1", "y", "x2", "x3")
+    )
+    first = new_store(kind, tmp_path)
+    first.append(x1)
+    new_store(kind, tmp_path).save(Cassette(interactions=(x1, y)))
+    first.append(x2)
+    loaded = new_store(kind, tmp_path).load().interactions
+    if kind.startswith("dir"):
+        # File names order a directory; a stale position may sort either way.
+        assert sorted(i.request.target for i in loaded) == ["x1", "x2", "y"]
+    else:
+        assert loaded == (x1, y, x2)
+    # The file removed altogether: the next append starts a new one.
+    if kind in FILE_STORES:
+        first.path.unlink()
+        first.append(x3)
+        assert new_store(kind, tmp_path).load().interactions == (x3,)
+
+
+@pytest.mark.parametrize("kind", FILE_STORES)
+def test_two_stores_appending_in_turn_lose_nothing(kind: str, tmp_path: Path) -> None:
+    first = new_store(kind, tmp_path)
+    second = new_store(kind, tmp_path)
+    interactions = sample(8).interactions
+    for a, b in zip(interactions[::2], interactions[1::2], strict=True):
+        first.append(a)
+        second.append(b)
+    assert new_store(kind, tmp_path).load().interactions == interactions
