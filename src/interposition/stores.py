@@ -475,7 +475,13 @@ class YamlFileCassetteStore(_FileStore):
         if not isinstance(document, dict):
             msg = "not a cassette: expected a mapping with an 'interactions' list"
             raise CassetteLoadError(self._path, msg)
-        if document.get("interactions") is None:
+        if "interactions" not in document:
+            msg = (
+                "not an interposition cassette: the mapping has no 'interactions' "
+                "key (a file of another tool? it was left untouched)"
+            )
+            raise CassetteLoadError(self._path, msg)
+        if document["interactions"] is None:  # "interactions:" with no items
             document["interactions"] = ()
         try:
             return Cassette.model_validate(document)
