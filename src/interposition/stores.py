@@ -168,6 +168,14 @@ def _load_lines(path: Path, data: bytes, start: int, marker: bytes) -> Cassette 
                 newline = end
             if newline > position:
                 if not data.startswith(marker, position):
+                    if newline == end and marker.startswith(data[position:end]):
+                        # Only part of the marker was written: a torn line.
+                        items = [
+                            line[skip:]
+                            for line in data[start:position].split(b"\n")
+                            if line.strip()
+                        ]
+                        return _recover(path, [*items, b""])
                     return None
                 interactions.append(validate(data[position + skip : newline]))
             position = newline + 1
@@ -179,6 +187,23 @@ def _load_lines(path: Path, data: bytes, start: int, marker: bytes) -> Cassette 
 
 def _is_json_syntax_error(exc: ValidationError) -> bool:
     return any(error["type"] == "json_invalid" for error in exc.errors())
+
+
+def _torn_header(path: Path, data: bytes, header: bytes) -> Cassette | None:
+    """An empty cassette, with a warning, when ``data`` is ``header`` cut short.
+
+    That is what a crash while the file was being created leaves.
+    """
+    if not data or len(data) >= len(header) or not header.startswith(data):
+        return None
+    warnings.warn(
+        CassetteRecoveryWarning(
+            f"{path}: the file ends inside its header (the process creating it "
+            "stopped mid-write); loaded it as an empty cassette"
+        ),
+        stacklevel=3,
+    )
+    return Cassette(interactions=())
 
 
 class _FileStore:
@@ -278,6 +303,9 @@ class JsonFileCassetteStore(_FileStore):
         except ValidationError as exc:
             if _is_json_syntax_error(exc) and data.startswith(_JSON_HEAD + b"\n"):
                 return self._recover_torn(data)
+            torn = _torn_header(self._path, data, _JSON_HEAD + b"\n")
+            if torn is not None:
+                return torn
             raise CassetteLoadError(self._path, exc) from exc
         except InterpositionError as exc:
             raise CassetteLoadError(self._path, exc) from exc
@@ -465,6 +493,9 @@ class YamlFileCassetteStore(_FileStore):
                 cassette = None  # maybe valid YAML after all: let PyYAML judge
             if cassette is not None:
                 return cassette
+        torn = _torn_header(self._path, data, _YAML_HEAD)
+        if torn is not None:
+            return torn
         return self._load_any_yaml(data)
 
     def _load_any_yaml(self, data: bytes) -> Cassette:
@@ -553,6 +584,9 @@ class JsonLinesCassetteStore(_FileStore):
             if data is None or self._create_if_missing:
                 return Cassette(interactions=())
             raise CassetteLoadError(self._path, "the file is empty")
+        torn = _torn_header(self._path, data, _JSONL_HEAD)
+        if torn is not None:
+            return torn
         head, _, _ = data.partition(b"\n")
         try:
             header = _JsonLinesHeader.model_validate_json(head)
