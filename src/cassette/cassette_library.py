@@ -258,6 +258,9 @@ class CassetteLibrary(abc.ABC):
         ConfigurationError: For an unknown format or config key.
     """
 
+    #: Whether a cassette name holds a digest of the body instead of the body.
+    _hash_body = False
+
     def __init__(
         self,
         filename: str | os.PathLike[str],
@@ -341,11 +344,11 @@ class CassetteLibrary(abc.ABC):
     ) -> CassetteName:
         """Create a cassette name from the parts of an HTTP request."""
         return CassetteName.from_httplib_connection(
-            host, port, method, url, body, headers
+            host, port, method, url, body, headers, will_hash_body=self._hash_body
         )
 
     def _name_for(self, request: HttpRequest) -> CassetteName:
-        return CassetteName.from_request(request)
+        return CassetteName.from_request(request, will_hash_body=self._hash_body)
 
     # -- recordings -------------------------------------------------------------
 
@@ -577,22 +580,8 @@ class DirectoryCassetteLibrary(CassetteLibrary):
     digest stands for the whole cassette name (headers and body included).
     """
 
-    def cassette_name_for_httplib_connection(  # noqa: PLR0917 - documented
-        self,
-        host: str,
-        port: int | None,
-        method: str,
-        url: str,
-        body: bytes | str | None,
-        headers: Headers,
-    ) -> CassetteName:
-        """Create a cassette name from the parts of a request, body hashed."""
-        return CassetteName.from_httplib_connection(
-            host, port, method, url, body, headers, will_hash_body=True
-        )
-
-    def _name_for(self, request: HttpRequest) -> CassetteName:
-        return CassetteName.from_request(request, will_hash_body=True)
+    #: File names must stay short: the body is named by its digest.
+    _hash_body = True
 
     def generate_filename(self, cassette_name: str) -> str:
         """Generate the file name (with its extension) for a cassette name."""
