@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from interposition import (
     Broker,
@@ -27,7 +29,13 @@ from interposition import (
 )
 from interposition.hooks import annotate, record_timestamp, replace_request
 
-from .helpers import chunks_of, datas, make_interaction, make_request
+from .helpers import (
+    ENGINE_SETTINGS,
+    chunks_of,
+    datas,
+    make_interaction,
+    make_request,
+)
 
 
 class Live:
@@ -46,6 +54,12 @@ def cassette_of(*interactions: Interaction) -> Cassette:
     return Cassette(interactions=interactions)
 
 
+POOL = [
+    make_request("a"),
+    make_request("b"),
+    make_request("a", headers=[("h", "1")]),
+    make_request("a", body=b"\xff"),
+]
 GET_42 = make_request("users/42")
 GET_43 = make_request("users/43")
 RECORDED_42 = make_interaction(GET_42, b"alice", b"!")
@@ -832,3 +846,52 @@ def test_broker_cassette_is_a_valid_snapshot(tmp_path: Path) -> None:
     text = broker.cassette.model_dump_json(indent=2)
     assert Cassette.model_validate_json(text) == broker.cassette
     assert broker.cassette.find_interaction(GET_43.fingerprint()) is not None
+
+
+# --- playback properties ---------------------------------------------------------
+
+
+@ENGINE_SETTINGS
+@given(
+    recorded=st.lists(st.sampled_from(POOL), max_size=12),
+    asked=st.lists(st.sampled_from(POOL), max_size=12),
+)
+def test_playback_orders_match_a_model(
+    recorded: list[InteractionRequest], asked: list[InteractionRequest]
+) -> None:
+    """First-match and sequential playback against a simple model of them."""
+    interactions = [
+        make_interaction(request, f"{position}".encode())
+        for position, request in enumerate(recorded)
+    ]
+    cassette = Cassette(interactions=tuple(interactions))
+    first = Broker(cassette)
+    sequential = Broker(cassette, playback="sequential")
+    repeating = Broker(cassette, playback="sequential", allow_playback_repeats=True)
+    served: dict[InteractionRequest, int] = {}
+    for request in asked:
+        positions = [p for p, r in enumerate(recorded) if r == request]
+        nth = served.get(request, 0)
+        served[request] = nth + 1
+        if not positions:
+            for broker in (first, sequential, repeating):
+                with pytest.raises(InteractionNotFoundError):
+                    list(broker.replay(request))
+            continue
+        assert datas(first.replay(request)) == [f"{positions[0]}".encode()]
+        if nth < len(positions):
+            assert datas(sequential.replay(request)) == [f"{positions[nth]}".encode()]
+        else:
+            with pytest.raises(InteractionNotFoundError, match="already played"):
+                list(sequential.replay(request))
+        expected = positions[min(nth, len(positions) - 1)]
+        assert datas(repeating.replay(request)) == [f"{expected}".encode()]
+    # Play counts: first-match plays only the first of each request.
+    expected_first = [0] * len(recorded)
+    for request, times in served.items():
+        positions = [p for p, r in enumerate(recorded) if r == request]
+        if positions:
+            expected_first[positions[0]] += times
+    assert list(first.play_counts) == expected_first
+    unplayed = [interactions[p] for p, count in enumerate(expected_first) if not count]
+    assert list(first.unplayed_interactions()) == unplayed

@@ -23,6 +23,8 @@ from interposition import (
     RequestFingerprint,
     ResponseChunk,
     YamlFileCassetteStore,
+    exact_key,
+    fingerprint_key,
 )
 
 from .helpers import (
@@ -131,6 +133,9 @@ def test_fingerprints_equal_only_for_equal_requests(
     first: InteractionRequest, second: InteractionRequest
 ) -> None:
     assert (first.fingerprint() == second.fingerprint()) == (first == second)
+    # The default match key agrees with the fingerprint, as documented.
+    assert (exact_key(first) == exact_key(second)) == (first == second)
+    assert (fingerprint_key(first) == fingerprint_key(second)) == (first == second)
 
 
 # --- Cassette JSON -------------------------------------------------------------
