@@ -241,7 +241,7 @@ class Broker:
         if decision == "raise":
             raise self._miss_error(request, match_request)
         if decision == "live":
-            if self._live_responder is None and self._mode == "auto":
+            if self._live_responder is None:
                 raise self._miss_error(request, match_request)
             yield from self._forward_and_record(request)
             return

@@ -555,8 +555,17 @@ def test_on_miss_live_in_replay_mode_goes_live_and_records() -> None:
 
 def test_on_miss_live_without_live_responder_raises_not_found() -> None:
     broker = Broker(cassette_of(), hooks=BrokerHooks(on_miss=lambda request: "live"))
-    with pytest.raises(InteractionNotFoundError):
+    with pytest.raises(InteractionNotFoundError, match="holds no recordings"):
         list(broker.replay(GET_42))
+    # With recordings, the error explains the miss like any other.
+    broker = Broker(
+        cassette_of(RECORDED_42), hooks=BrokerHooks(on_miss=lambda request: "live")
+    )
+    with pytest.raises(InteractionNotFoundError) as caught:
+        list(broker.replay(GET_43))
+    assert caught.value.closest == GET_42
+    assert caught.value.differences == ("target",)
+    assert "holds no recordings" not in str(caught.value)
 
 
 def test_on_miss_synthetic_chunks_are_served_and_not_recorded(
