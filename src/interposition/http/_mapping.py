@@ -12,7 +12,10 @@ Response:
     ``(":status", "200")``, ``(":reason", "OK")``, ``(":version",
     "HTTP/1.1")``, then every response header as a (name, value) pair, in
     order, a name repeated once per value. Names that start with ``:`` cannot
-    be HTTP header names, so the two never collide.
+    be HTTP header names, so the two never collide. When a client measured
+    when each piece of a streamed body arrived, every chunk's ``metadata``
+    also holds ``(":delay", "0.052000")``: seconds since the previous chunk
+    (for the first, since the response head).
 
 See ``docs/http.md`` and ``docs/adr/0200-http-response-head-in-first-chunk.md``.
 """
@@ -51,6 +54,8 @@ Headers = tuple[tuple[str, str], ...]
 STATUS_KEY: Final = ":status"
 REASON_KEY: Final = ":reason"
 VERSION_KEY: Final = ":version"
+DELAY_KEY: Final = ":delay"
+_MAX_DELAY: Final = 86400.0  # a day: rejects inf, nan and nonsense
 
 _REQUEST_FIELDS: Final = {"protocol", "action", "target", "headers", "body"}
 
@@ -112,6 +117,9 @@ class HttpResponse:
         http_version: ``HTTP/1.1``, ``HTTP/1.0``, ``HTTP/2``...
         chunks: When the body was received in pieces worth keeping, those
             pieces (their concatenation equals ``body``); empty otherwise.
+        chunk_delays: When ``chunks`` is set and their arrival was timed, the
+            seconds between the previous piece (for the first, the response
+            head) and each piece, one per piece; empty otherwise.
     """
 
     status: int
@@ -120,6 +128,7 @@ class HttpResponse:
     body: bytes = b""
     http_version: str = "HTTP/1.1"
     chunks: tuple[bytes, ...] = field(default=(), compare=False, repr=False)
+    chunk_delays: tuple[float, ...] = field(default=(), compare=False, repr=False)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive), or None."""
@@ -131,9 +140,14 @@ class HttpResponse:
         return [value for key, value in self.headers if key.lower() == lowered]
 
     def replace(self, **changes: object) -> HttpResponse:
-        """Return a copy with some fields changed (``chunks`` is reset)."""
+        """Return a copy with some fields changed.
+
+        A new ``body`` resets ``chunks`` and ``chunk_delays`` unless they are
+        given too.
+        """
         if "body" in changes and "chunks" not in changes:
             changes["chunks"] = ()
+            changes.setdefault("chunk_delays", ())
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
@@ -198,12 +212,49 @@ def response_to_chunks(response: HttpResponse) -> tuple[ResponseChunk, ...]:
         *_as_pairs(response.headers),
     )
     pieces: Sequence[bytes] = response.chunks or (response.body,)
+    delays = response.chunk_delays
+    if not delays or len(delays) != len(pieces):
+        return tuple(
+            ResponseChunk.model_construct(
+                data=bytes(piece),
+                sequence=position,
+                metadata=head if position == 0 else (),
+            )
+            for position, piece in enumerate(pieces)
+        )
     return tuple(
         ResponseChunk.model_construct(
-            data=bytes(piece), sequence=position, metadata=head if position == 0 else ()
+            data=bytes(piece),
+            sequence=position,
+            metadata=(
+                *(head if position == 0 else ()),
+                (DELAY_KEY, f"{max(delay, 0.0):.6f}"),
+            ),
         )
-        for position, piece in enumerate(pieces)
+        for position, (piece, delay) in enumerate(zip(pieces, delays, strict=True))
     )
+
+
+def _chunk_delays(chunks: Sequence[ResponseChunk]) -> tuple[float, ...]:
+    """Every chunk's ``:delay``, or () unless each chunk has a valid one."""
+    delays: list[float] = []
+    for chunk in chunks:
+        delay = _delay(chunk.metadata)
+        if delay is None:
+            return ()
+        delays.append(delay)
+    return tuple(delays)
+
+
+def _delay(metadata: Iterable[tuple[str, str]]) -> float | None:
+    for key, value in metadata:
+        if key == DELAY_KEY:
+            try:
+                delay = float(value)
+            except ValueError:
+                return None
+            return delay if 0 <= delay < _MAX_DELAY else None
+    return None
 
 
 def response_from_chunks(chunks: Sequence[ResponseChunk]) -> HttpResponse:
@@ -238,13 +289,14 @@ def response_from_chunks(chunks: Sequence[ResponseChunk]) -> HttpResponse:
             "metadata; it was not recorded by interposition.http (see docs/http.md)"
         )
         raise HttpMappingError(msg)
-    if len(chunks) == 1:
+    delays = _chunk_delays(chunks)
+    if len(chunks) == 1 and not delays:
         body = chunks[0].data
         pieces: tuple[bytes, ...] = ()
     else:
         pieces = tuple(chunk.data for chunk in chunks)
         body = b"".join(pieces)
-    return HttpResponse(status, reason, tuple(headers), body, version, pieces)
+    return HttpResponse(status, reason, tuple(headers), body, version, pieces, delays)
 
 
 def to_interaction(
