@@ -9,16 +9,24 @@ import itertools
 import logging
 import re
 import ssl
-from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
 from ._assertions import AssertionsMixin
-from ._fallback import Fallback, UpstreamForwarder
+from ._fallback import Decline, Fallback, UpstreamForwarder
 from ._interception import active_targets, install, uninstall
 from ._listener import Listener
 from ._requests import AiointerceptRequest, capture
@@ -33,6 +41,21 @@ from ._routes import Callback, Closest, MockResponse, RouteTable
 from ._routes import closest as nearest
 from ._tls import authority
 from ._urls import HostPattern
+
+if TYPE_CHECKING:
+    # interposition.http is imported only when a cassette is used.
+    from interposition.http import (
+        CassetteSession,
+        FilterSpec,
+        HttpRequest,
+        MatchOn,
+        RecordMode,
+        RequestHook,
+        ResponseHook,
+    )
+    from interposition.services import CassetteStore
+
+    from ._cassette import CassetteFallback
 
 __all__ = ["Miss", "aiointercept"]
 
@@ -52,22 +75,36 @@ _RetryKey = tuple[str, URL, bytes | None]
 
 
 class Miss:
-    """A request that no registered response matched.
+    """A request that no registered response (nor recording) answered.
 
     Attributes:
         request: The request.
         closest: The registered route that came closest, if any.
         message: The explanation that was logged.
+        error: Why a fallback could not answer: with a cassette, the
+            ``interposition.http.HttpInteractionNotFoundError`` naming the
+            closest recording and what differed; else ``None``.
     """
 
-    __slots__ = ("closest", "message", "request")
+    __slots__ = ("closest", "error", "message", "request")
 
     def __init__(
-        self, request: AiointerceptRequest, closest: Closest | None, message: str
+        self,
+        request: AiointerceptRequest,
+        closest: Closest | None,
+        message: str,
+        error: Exception | None = None,
     ) -> None:
         self.request = request
         self.closest = closest
         self.message = message
+        self.error = error
+
+    @property
+    def closest_recording(self) -> HttpRequest | None:
+        """The cassette's recorded request that came closest, if any."""
+        recorded: HttpRequest | None = getattr(self.error, "closest_http_request", None)
+        return recorded
 
     def __repr__(self) -> str:
         return f"<Miss {self.request.method} {self.request.url}>"
@@ -92,6 +129,29 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         upstream_ssl: TLS verification for forwarded requests: ``None``
             (system trust), ``False``, or an ``ssl.SSLContext``.
         upstream_resolver: An aiohttp resolver for forwarded requests.
+        cassette: Record and replay the requests no registered response
+            matches, in this cassette file (``.json``, ``.yaml``/``.yml``,
+            ``.jsonl``) or directory. Requires ``mock_external_urls=True``.
+        record_mode: ``"none"``, ``"once"`` (default), ``"new_episodes"`` or
+            ``"all"``, as in ``interposition.http.use_cassette``.
+        match_on: What makes a request match a recording (default: method
+            and normalized URL); see ``use_cassette``.
+        allow_playback_repeats: Once every recording of a request was played,
+            replay the last one again instead of failing.
+        redact: Redact credentials before writing (default ``True``).
+        filter_headers: More headers to redact; see ``use_cassette``.
+        filter_query_parameters: More query parameters to redact.
+        filter_post_data_parameters: More form / JSON body fields to redact.
+        before_record_request: ``HttpRequest -> HttpRequest | None`` applied
+            before recording and matching; ``None`` forwards the request
+            without recording it.
+        before_record_response: ``HttpResponse -> HttpResponse | None``
+            applied before recording; ``None`` does not record it.
+        decode_compressed_response: Store compressed bodies decoded.
+        cassette_store: An engine ``CassetteStore`` to use instead of the one
+            the cassette's extension chooses.
+        replay_timing: Replay streamed responses with the delays recorded
+            between their chunks (default ``False``: as fast as possible).
     """
 
     def __init__(
@@ -103,6 +163,19 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         *,
         upstream_ssl: ssl.SSLContext | bool | None = None,
         upstream_resolver: AbstractResolver | None = None,
+        cassette: str | Path | None = None,
+        record_mode: RecordMode = "once",
+        match_on: MatchOn | None = None,
+        allow_playback_repeats: bool = False,
+        redact: bool = True,
+        filter_headers: Iterable[FilterSpec] = (),
+        filter_query_parameters: Iterable[FilterSpec] = (),
+        filter_post_data_parameters: Iterable[FilterSpec] = (),
+        before_record_request: RequestHook | None = None,
+        before_record_response: ResponseHook | None = None,
+        decode_compressed_response: bool = False,
+        cassette_store: CassetteStore | None = None,
+        replay_timing: bool = False,
     ) -> None:
         if isinstance(passthrough, str):
             raise TypeError("passthrough takes a list of hosts, not a string")
@@ -113,12 +186,47 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
                 "m.server_url reach the mock, and everything else already goes "
                 "to the real network."
             )
+        if cassette is not None and not mock_external_urls:
+            raise ValueError(
+                "cassette= requires mock_external_urls=True: recordings are "
+                "made and matched under the real URLs (https://api.example.com/"
+                "...), which only reach the mock when it intercepts them."
+            )
         self.mock_external_urls = mock_external_urls
         self.passthrough = list(passthrough or [])
         self.passthrough_unmatched = passthrough_unmatched
         self.param = param
         self._passthrough = tuple(HostPattern(entry) for entry in self.passthrough)
+        self.cassette = cassette
         self._fallbacks: list[Fallback] = []
+        self._cassette: CassetteFallback | None = None
+        if cassette is not None:
+            # Lazy: only a mock with a cassette imports interposition.http.
+            from ._cassette import CassetteFallback, check_options  # noqa: PLC0415
+
+            options: dict[str, Any] = {
+                "record_mode": record_mode,
+                "match_on": match_on,
+                "allow_playback_repeats": allow_playback_repeats,
+                "redact": redact,
+                "filter_headers": _listed(filter_headers),
+                "filter_query_parameters": _listed(filter_query_parameters),
+                "filter_post_data_parameters": _listed(filter_post_data_parameters),
+                "before_record_request": before_record_request,
+                "before_record_response": before_record_response,
+                "decode_compressed_response": decode_compressed_response,
+                "cassette_store": cassette_store,
+            }
+            check_options(options)
+            self._cassette = CassetteFallback(
+                cassette,
+                options,
+                replay_timing=replay_timing,
+                forwarder=UpstreamForwarder(
+                    ssl=upstream_ssl, resolver=upstream_resolver
+                ),
+            )
+            self._fallbacks.append(self._cassette)
         if passthrough_unmatched:
             self._fallbacks.append(
                 UpstreamForwarder(ssl=upstream_ssl, resolver=upstream_resolver)
@@ -165,6 +273,16 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         """Whether the server is running."""
         return self._listener is not None
 
+    @property
+    def cassette_session(self) -> CassetteSession | None:
+        """The open cassette (``interposition.http.CassetteSession``), if any.
+
+        Loaded each time the mock starts; after the block it still tells
+        ``play_counts``, ``all_played``, ``unplayed`` and ``interactions``.
+        ``None`` without ``cassette=`` or before the first start.
+        """
+        return None if self._cassette is None else self._cassette.session
+
     def _require_started(self) -> None:
         # After stop() the last address stays readable, for assertions.
         if not self._port:
@@ -181,6 +299,8 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         self._calls.clear()
         self.misses.clear()
         self._retries.clear()
+        if self._cassette is not None:
+            self._cassette.open()
         loop = asyncio.get_running_loop()
 
         def make_request(
@@ -497,12 +617,15 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
     ) -> web.StreamResponse:
         """The one place an unmatched request is resolved.
 
-        Fallbacks are asked in order (forward upstream, and later record or
-        replay); if all decline, the request is a miss.
+        Fallbacks are asked in order (the cassette, then forwarding upstream);
+        if all decline, the request is a miss, which says why each declined.
         """
+        declined: list[Decline] = []
         for fallback in self._fallbacks:
             response = await fallback(captured)
-            if response is not None:
+            if isinstance(response, Decline):
+                declined.append(response)
+            elif response is not None:
                 return response
         routes = itertools.chain.from_iterable(o._routes for o in self._owners())
         closest = nearest(routes, captured.method, captured.url)
@@ -513,7 +636,10 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
             message += "; " + closest.describe()
         else:
             message += "; nothing is registered"
-        self.misses.append(Miss(captured, closest, message))
+        for decline in declined:
+            message += "; " + decline.reason
+        error = next((d.error for d in declined if d.error is not None), None)
+        self.misses.append(Miss(captured, closest, message, error))
         logger.warning("%s", message)
         self._expect_retry(captured)
         close_connection(captured.request)
@@ -532,3 +658,8 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
             and self._loop is not None
             and (self._loop.time() <= deadline)
         )
+
+
+def _listed(items: Iterable[FilterSpec]) -> Any:
+    """A filter option as ``use_cassette`` keeps it (a str is left for the check)."""
+    return items if isinstance(items, str) else tuple(items)

@@ -5,16 +5,20 @@ The mock resolves every unmatched request in one place
 first one that returns a response answers; when all decline, the request is a
 miss (logged with the closest registered route, and the connection closed).
 
-A fallback is any object with ``async __call__(request) -> response | None``.
+A fallback is any object with
+``async __call__(request) -> response | Decline | None``.
 :class:`UpstreamForwarder` (``passthrough_unmatched=True``) sends the request
-to the real server. A record/replay fallback (serve from a cassette, or
-forward and record through the interposition Broker) slots in the same way.
+to the real server; the cassette fallback (``cassette=``, in ``_cassette``)
+replays it, or forwards and records it through the interposition Broker. A
+fallback that declines with a :class:`Decline` says why, and the reason goes
+into the miss when no other fallback answers.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from ssl import SSLContext
 from typing import Protocol
 
@@ -27,7 +31,7 @@ from ._interception import UpstreamConnector
 from ._requests import AiointerceptRequest
 from ._responses import close_connection
 
-__all__ = ["Fallback", "UpstreamForwarder"]
+__all__ = ["Decline", "Fallback", "UpstreamForwarder", "end_to_end"]
 
 logger = logging.getLogger("aiointercept")
 
@@ -48,11 +52,32 @@ _HOP_BY_HOP = frozenset(
 )
 
 
+class Decline:
+    """Why a fallback did not answer (it goes into the miss).
+
+    Attributes:
+        reason: What the fallback could not do, for the miss message.
+        error: The exception that explains it (e.g. the cassette's
+            ``HttpInteractionNotFoundError``), if any.
+    """
+
+    __slots__ = ("error", "reason")
+
+    def __init__(self, reason: str, error: Exception | None = None) -> None:
+        self.reason = reason
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"Decline({self.reason!r})"
+
+
 class Fallback(Protocol):
     """Answers a request no registered response matched, or declines."""
 
-    async def __call__(self, request: AiointerceptRequest) -> web.StreamResponse | None:
-        """Return a response, or ``None`` to let the next fallback try."""
+    async def __call__(
+        self, request: AiointerceptRequest
+    ) -> web.StreamResponse | Decline | None:
+        """Return a response; or decline (``None`` or a reason) to let the next try."""
         ...
 
     async def close(self) -> None:
@@ -60,7 +85,8 @@ class Fallback(Protocol):
         ...
 
 
-def _end_to_end(headers: Mapping[str, str]) -> CIMultiDict[str]:
+def end_to_end(headers: Mapping[str, str]) -> CIMultiDict[str]:
+    """The headers without hop-by-hop ones (and without ``Content-Length``)."""
     kept: CIMultiDict[str] = CIMultiDict()
     for name, value in headers.items():
         if name.lower() not in _HOP_BY_HOP:
@@ -92,8 +118,13 @@ class UpstreamForwarder:
         self._resolver = resolver
         self._session: aiohttp.ClientSession | None = None
 
-    async def __call__(self, request: AiointerceptRequest) -> web.StreamResponse | None:
-        """Fetch the upstream response and relay it."""
+    def open(
+        self, request: AiointerceptRequest
+    ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]:
+        """Send ``request`` to its real server; enter the result for the response.
+
+        The body is not decompressed and redirects are not followed.
+        """
         session = self._session
         if session is None:
             connector = UpstreamConnector(ssl=self._ssl, resolver=self._resolver)
@@ -103,21 +134,26 @@ class UpstreamForwarder:
                 auto_decompress=False,
             )
         raw = request.request
+        return session.request(
+            raw.method,
+            raw.url,
+            headers=end_to_end(raw.headers),
+            data=request.captured_body,
+            allow_redirects=False,
+            skip_auto_headers=(hdrs.USER_AGENT, hdrs.ACCEPT, hdrs.ACCEPT_ENCODING),
+        )
+
+    async def __call__(self, request: AiointerceptRequest) -> web.StreamResponse | None:
+        """Fetch the upstream response and relay it."""
+        raw = request.request
         target = raw.url
         try:
-            async with session.request(
-                raw.method,
-                target,
-                headers=_end_to_end(raw.headers),
-                data=request.captured_body,
-                allow_redirects=False,
-                skip_auto_headers=(hdrs.USER_AGENT, hdrs.ACCEPT, hdrs.ACCEPT_ENCODING),
-            ) as upstream:
+            async with self.open(request) as upstream:
                 body = await upstream.read()
                 return web.Response(
                     status=upstream.status,
                     reason=upstream.reason,
-                    headers=_end_to_end(upstream.headers),
+                    headers=end_to_end(upstream.headers),
                     body=body,
                 )
         except (aiohttp.ClientError, OSError) as exc:

@@ -146,3 +146,16 @@ def _port(site: web.TCPSite) -> int:
     assert sockets
     port: int = sockets[0].getsockname()[1]
     return port
+
+
+@pytest_asyncio.fixture
+async def live(ca: trustme.CA) -> AsyncIterator[Any]:
+    """The cassette tests' upstream (``cassette_support.LiveUpstream``)."""
+    from .cassette_support import LiveUpstream
+
+    upstream = LiveUpstream(ca)
+    await upstream.start()
+    try:
+        yield upstream
+    finally:
+        await upstream.stop()

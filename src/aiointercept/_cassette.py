@@ -1,0 +1,279 @@
+"""Record and replay for aiointercept: the cassette fallback (ADR 0106).
+
+Imported only when a mock is given ``cassette=``; this is the one module of
+the package that imports ``interposition.http``. Every request no registered
+route matched goes through ``CassetteSession.handle_async``, the session API
+every HTTP adapter uses, so matching, playback order, record modes,
+redaction and the file format are those of ``interposition.http``: the
+session replays the request from the cassette, or calls back here to forward
+it to the real server (and then records it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import hdrs, web
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from interposition.errors import InterpositionError
+from interposition.http import (
+    CassetteSession,
+    HttpInteractionNotFoundError,
+    HttpRequest,
+    HttpResponse,
+)
+
+from ._fallback import Decline, UpstreamForwarder, end_to_end
+from ._requests import AiointerceptRequest
+from ._responses import ResponsePlan, close_connection, send
+
+__all__ = [
+    "CassetteFallback",
+    "check_options",
+    "http_request",
+    "replay_plan",
+]
+
+logger = logging.getLogger("aiointercept")
+
+_NO_CONTENT = frozenset({204, 304})
+
+
+def check_options(options: Mapping[str, Any]) -> None:
+    """Validate the cassette options at the constructor, as ``use_cassette`` does.
+
+    Raises:
+        ConfigurationError: For an invalid option.
+    """
+    CassetteSession.check_options(**options)
+
+
+def _latin1(pairs: Any) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name.decode("latin-1"), value.decode("latin-1")) for name, value in pairs
+    )
+
+
+def http_request(captured: AiointerceptRequest) -> HttpRequest:
+    """The request as the client sent it: real URL, raw headers in order, body."""
+    raw = captured.request
+    return HttpRequest(
+        captured.method,
+        str(raw.url),
+        _latin1(raw.raw_headers),
+        captured.captured_body or b"",
+    )
+
+
+def _is_chunked(headers: CIMultiDict[str] | CIMultiDictProxy[str]) -> bool:
+    values = headers.getall(hdrs.TRANSFER_ENCODING, ())
+    return any("chunked" in value.lower() for value in values)
+
+
+def replay_plan(response: HttpResponse, method: str, *, timing: bool) -> ResponsePlan:
+    """How to write a recorded response, as its client saw it live.
+
+    Hop-by-hop headers are left to the local server. A response recorded in
+    pieces (or with chunked transfer encoding) is streamed with one HTTP chunk
+    per recorded piece, after the recorded delays when ``timing`` is on. A
+    body-less response (``HEAD``, 1xx, 204, 304) keeps its recorded
+    ``Content-Length``.
+    """
+    recorded: CIMultiDict[str] = CIMultiDict(response.headers)
+    headers = end_to_end(recorded)
+    status = response.status
+    bodiless = method == hdrs.METH_HEAD or status in _NO_CONTENT or status < 200
+    if bodiless:
+        length = recorded.get(hdrs.CONTENT_LENGTH)
+        if length is not None:
+            headers[hdrs.CONTENT_LENGTH] = length
+        return ResponsePlan(
+            status=status, reason=response.reason or None, headers=headers
+        )
+    if response.body and (response.chunks or _is_chunked(recorded)):
+        delays = response.chunk_delays if timing else ()
+        return ResponsePlan(
+            status=status,
+            reason=response.reason or None,
+            headers=headers,
+            chunks=response.chunks or (response.body,),
+            chunk_delay=delays or 0.0,
+        )
+    return ResponsePlan(
+        status=status,
+        reason=response.reason or None,
+        headers=headers,
+        body=response.body,
+    )
+
+
+class _Relay:
+    """The live call of one request: forward it, and stream it back as it comes.
+
+    A chunked upstream response is relayed to the client chunk by chunk while
+    it arrives (so a live event stream is not held back), and its pieces and
+    their timing are kept for the recording.
+    """
+
+    def __init__(self, captured: AiointerceptRequest, forwarder: UpstreamForwarder):
+        self._captured = captured
+        self._forwarder = forwarder
+        self.sent: web.StreamResponse | None = None
+
+    async def __call__(self, _: HttpRequest) -> HttpResponse:
+        async with self._forwarder.open(self._captured) as upstream:
+            version = upstream.version
+            head = (
+                upstream.status,
+                upstream.reason or "",
+                _latin1(upstream.raw_headers),
+            )
+            http_version = (
+                f"HTTP/{version.major}.{version.minor}" if version else "HTTP/1.1"
+            )
+            if self._captured.method == hdrs.METH_HEAD or not _is_chunked(
+                upstream.headers
+            ):
+                body = await upstream.read()
+                return HttpResponse(*head, body, http_version)
+            pieces, delays = await self._stream(upstream)
+        return HttpResponse(
+            *head,
+            b"".join(pieces),
+            http_version,
+            chunks=pieces,
+            chunk_delays=delays,
+        )
+
+    async def _stream(
+        self, upstream: aiohttp.ClientResponse
+    ) -> tuple[tuple[bytes, ...], tuple[float, ...]]:
+        response = web.StreamResponse(
+            status=upstream.status,
+            reason=upstream.reason,
+            headers=end_to_end(upstream.headers),
+        )
+        response.enable_chunked_encoding()
+        await response.prepare(self._captured.request)
+        self.sent = response
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        pieces: list[bytes] = []
+        delays: list[float] = []
+        pending = bytearray()
+        async for data, end_of_chunk in upstream.content.iter_chunks():
+            pending += data
+            if not end_of_chunk or not pending:
+                continue
+            now = loop.time()
+            piece = bytes(pending)
+            pending.clear()
+            pieces.append(piece)
+            delays.append(now - last)
+            last = now
+            try:
+                await response.write(piece)
+            except ConnectionError:
+                # The client stopped reading (an event-stream client often
+                # does): keep what it saw, and stop reading the upstream.
+                return tuple(pieces), tuple(delays)
+        if pending:
+            pieces.append(bytes(pending))
+            delays.append(loop.time() - last)
+            await response.write(pieces[-1])
+        await response.write_eof()
+        return tuple(pieces), tuple(delays)
+
+
+class CassetteFallback:
+    """Replay unmatched requests from a cassette, or forward and record them.
+
+    Args:
+        path: The cassette file (its extension chooses the format) or
+            directory.
+        options: ``CassetteSession`` options (``record_mode``, ``match_on``,
+            redaction...), as ``use_cassette`` takes them.
+        replay_timing: Replay streamed responses with their recorded delays
+            between chunks.
+        forwarder: Sends live requests to the real servers.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        options: Mapping[str, Any],
+        *,
+        replay_timing: bool,
+        forwarder: UpstreamForwarder,
+    ) -> None:
+        self.path = Path(path)
+        self._options = dict(options)
+        self._replay_timing = replay_timing
+        self._forwarder = forwarder
+        self.session: CassetteSession | None = None
+
+    def open(self) -> CassetteSession:
+        """Load the cassette (each time the mock starts), as ``use_cassette`` does.
+
+        Raises:
+            CassetteLoadError: When the cassette exists but cannot be read.
+        """
+        self.session = CassetteSession(self.path, **self._options)
+        return self.session
+
+    async def __call__(
+        self, request: AiointerceptRequest
+    ) -> web.StreamResponse | Decline | None:
+        """Answer from the cassette, or live through the upstream (recorded)."""
+        session = self.session
+        if session is None:
+            return None
+        relay = _Relay(request, self._forwarder)
+        try:
+            response = await session.handle_async(http_request(request), relay)
+        except HttpInteractionNotFoundError as exc:
+            return Decline(str(exc), exc)
+        except (aiohttp.ClientError, OSError) as exc:
+            return _upstream_failed(request, relay, exc)
+        except InterpositionError as exc:
+            return _not_recorded(request, relay, exc)
+        if relay.sent is not None:
+            return relay.sent
+        plan = replay_plan(response, request.method, timing=self._replay_timing)
+        return await send(request.request, plan)
+
+    async def close(self) -> None:
+        """Close the upstream client; the session's statistics stay readable."""
+        await self._forwarder.close()
+
+
+def _upstream_failed(
+    request: AiointerceptRequest, relay: _Relay, exc: Exception
+) -> web.StreamResponse:
+    logger.warning(
+        "aiointercept: recording %s %s failed, the upstream could not be "
+        "reached or went away: %r",
+        request.method,
+        request.url,
+        exc,
+    )
+    close_connection(request.request)
+    return relay.sent or web.Response(status=502)
+
+
+def _not_recorded(
+    request: AiointerceptRequest, relay: _Relay, exc: InterpositionError
+) -> web.StreamResponse | Decline:
+    if relay.sent is None:
+        return Decline(f"the cassette could not record it: {exc}", exc)
+    # The client already has the live response; only the recording is lost.
+    logger.error(
+        "aiointercept: %s %s was not recorded: %s", request.method, request.url, exc
+    )
+    return relay.sent
