@@ -97,11 +97,15 @@ def write_all(fd: int, data: bytes, offset: int | None = None) -> None:
         view = view[written:]
 
 
-def truncate_torn_tail(fd: int, size: int) -> int:
-    """Cut a line-oriented file back to its last newline; return the new size.
+def truncate_torn_tail(
+    fd: int, size: int, complete: Callable[[bytes], bool] | None = None
+) -> int:
+    """End a line-oriented file on a newline; return the new size.
 
-    A crash in the middle of an append leaves a last line without its newline:
-    that partial line is dropped so the next append starts on a fresh line.
+    A crash in the middle of an append leaves a last line without its
+    newline: that partial line is cut off, so the next append starts on a
+    fresh line. A last line that ``complete`` accepts (it only lacks its
+    newline, e.g. after a short write) is kept and given one instead.
     """
     if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
         return size
@@ -112,12 +116,16 @@ def truncate_torn_tail(fd: int, size: int) -> int:
         chunk = os.pread(fd, end - start, start)
         newline = chunk.rfind(b"\n")
         if newline != -1:
-            new_size = start + newline + 1
-            os.ftruncate(fd, new_size)
-            return new_size
+            line_start = start + newline + 1
+            break
         end = start
-    os.ftruncate(fd, 0)
-    return 0
+    else:
+        line_start = 0
+    if complete is not None and complete(os.pread(fd, size - line_start, line_start)):
+        write_all(fd, b"\n", size)
+        return size + 1
+    os.ftruncate(fd, line_start)
+    return line_start
 
 
 def safe_filename(name: str) -> str:

@@ -185,6 +185,17 @@ def _load_lines(path: Path, data: bytes, start: int, marker: bytes) -> Cassette 
     return Cassette.model_construct(interactions=tuple(interactions))
 
 
+def _is_interaction(line: bytes, marker: bytes = b"") -> bool:
+    """Whether ``line`` is one whole interaction (after ``marker``)."""
+    if not line.startswith(marker):
+        return False
+    try:
+        _VALIDATE_INTERACTION(line[len(marker) :])
+    except (ValidationError, InteractionValidationError):
+        return False
+    return True
+
+
 def _is_json_syntax_error(exc: ValidationError) -> bool:
     return any(error["type"] == "json_invalid" for error in exc.errors())
 
@@ -532,7 +543,9 @@ class YamlFileCassetteStore(_FileStore):
             self._save_bytes(_YAML_HEAD + lines)
 
     def _prepare_append(self, fd: int) -> None:
-        size = _files.truncate_torn_tail(fd, os.fstat(fd).st_size)
+        size = _files.truncate_torn_tail(
+            fd, os.fstat(fd).st_size, lambda line: _is_interaction(line, b"- ")
+        )
         if size == 0:
             _files.write_all(fd, _YAML_HEAD, 0)
         elif os.pread(fd, len(_YAML_HEAD), 0) != _YAML_HEAD:
@@ -608,7 +621,8 @@ class JsonLinesCassetteStore(_FileStore):
         self._save_bytes(_JSONL_HEAD + lines)
 
     def _prepare_append(self, fd: int) -> None:
-        if _files.truncate_torn_tail(fd, os.fstat(fd).st_size) == 0:
+        size = os.fstat(fd).st_size
+        if _files.truncate_torn_tail(fd, size, _is_interaction) == 0:
             _files.write_all(fd, _JSONL_HEAD, 0)
 
     def append(self, interaction: Interaction) -> None:
@@ -638,9 +652,13 @@ class DirectoryCassetteStore:
     """A cassette as a directory with one file per interaction.
 
     Files are read in name order; the default names (``000001-<fingerprint
-    prefix>.json``) keep recording order. A custom ``filename`` function may
-    name files after the request; its names are sanitized so that none can
-    leave the directory.
+    prefix>.json``) keep recording order, and an append never overwrites a
+    file. A custom ``filename`` function may name files after the request;
+    its names are sanitized so that none can leave the directory, and a new
+    recording whose name is taken replaces that file (the name is the
+    recording's identity). Positions are counted per store object: two
+    processes appending to one directory lose nothing, but files they give
+    the same position load in name order.
     """
 
     def __init__(
@@ -777,7 +795,7 @@ class DirectoryCassetteStore:
         self._next_position = len(cassette.interactions) + 1
 
     def append(self, interaction: Interaction) -> None:
-        """Write one more file, never overwriting one that exists.
+        """Write one more file (see the class docstring for names that are taken).
 
         Raises:
             CassetteSaveError: The file cannot be written.
