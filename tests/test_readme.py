@@ -46,3 +46,49 @@ def test_engine_guide_hooks_snippet() -> None:
     # The redacted recording still matches the unredacted request.
     assert [c.data for c in broker.replay(request)] == [b"live"]  # type: ignore[attr-defined]
     assert broker.play_counts == (2,)  # type: ignore[attr-defined]
+
+
+def test_readme_http_snippet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs with a loopback server standing in for api.example.com."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Users(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"id": 1, "path": self.path}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Users)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.chdir(tmp_path)
+    (block,) = [b for b in python_blocks(ROOT / "README.md") if "use_cassette" in b]
+    block = block.replace(
+        "https://api.example.com", f"http://127.0.0.1:{server.server_address[1]}"
+    )
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    server.shutdown()
+    server.server_close()
+    assert namespace["user"] == {"id": 1, "path": "/users/1"}
+    replayed: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), replayed)  # the server is gone
+    assert replayed["user"] == namespace["user"]
+
+
+def test_readme_aiohttp_snippet() -> None:
+    import asyncio
+    import textwrap
+
+    (block,) = [b for b in python_blocks(ROOT / "README.md") if "aiointercept" in b]
+    source = "async def main():\n" + textwrap.indent(block, "    ")
+    namespace: dict[str, object] = {}
+    exec(compile(source, "README.md", "exec"), namespace)
+    asyncio.run(namespace["main"]())  # type: ignore[operator]
