@@ -27,6 +27,8 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,7 @@ from interposition.http import (
 SIZES = (1_000, 10_000)
 ROUNDS = 5
 SCAN_SAMPLE = {1_000: 100, 10_000: 20}
+BLOCK = {1_000: 250, 10_000: 1_000}
 HOST = "http://api.example.test"
 
 
@@ -74,6 +77,10 @@ def _timed(function: Callable[[], object]) -> float:
         return time.perf_counter() - start
     finally:
         gc.enable()
+
+
+def _timed_replay(session: requests.Session, indices: list[int]) -> float:
+    return _timed(lambda: _replay(session, indices))
 
 
 def _sample(n: int, count: int) -> list[int]:
@@ -110,9 +117,10 @@ def ours_write(path: Path, n: int) -> None:
     JsonFileCassetteStore(path).save(Cassette(interactions=interactions))
 
 
-def ours_replay(path: Path, indices: list[int]) -> float:
+@contextmanager
+def ours_session(path: Path) -> Iterator[requests.Session]:
     with use_cassette(path, record_mode="none"), requests.Session() as session:
-        return _timed(lambda: _replay(session, indices))
+        yield session
 
 
 def ours_load(path: Path) -> float:
@@ -153,12 +161,13 @@ def vcr_write(path: Path, n: int) -> None:
     path.write_text(json.dumps(document))
 
 
-def vcr_replay(path: Path, indices: list[int]) -> float:
+@contextmanager
+def vcr_session(path: Path) -> Iterator[requests.Session]:
     import vcr
 
     recorder = vcr.VCR(record_mode="none", serializer="json")
     with recorder.use_cassette(str(path)), requests.Session() as session:
-        return _timed(lambda: _replay(session, indices))
+        yield session
 
 
 def vcr_load(path: Path) -> float:
@@ -206,14 +215,15 @@ def cassetter_write(path: Path, n: int) -> None:
     cassette.save()
 
 
-def cassetter_replay(path: Path, indices: list[int]) -> float:
+@contextmanager
+def cassetter_session(path: Path) -> Iterator[requests.Session]:
     import cassetter
 
     with (
         cassetter.use_cassette(path, record_mode="none", intercept=["requests"]),
         requests.Session() as session,
     ):
-        return _timed(lambda: _replay(session, indices))
+        yield session
 
 
 def cassetter_load(path: Path) -> float:
@@ -257,7 +267,8 @@ def responses_write(path: Path, n: int) -> None:
     path.write_text(yaml.safe_dump(document))
 
 
-def responses_replay(path: Path, indices: list[int]) -> float:
+@contextmanager
+def responses_session(path: Path) -> Iterator[requests.Session]:
     import responses
 
     with (
@@ -265,7 +276,7 @@ def responses_replay(path: Path, indices: list[int]) -> float:
         requests.Session() as session,
     ):
         mock._add_from_file(str(path))
-        return _timed(lambda: _replay(session, indices))
+        yield session
 
 
 def responses_load(path: Path) -> float:
@@ -320,89 +331,116 @@ class FloorAdapter(BaseAdapter):
         pass
 
 
-def floor_replay(n: int, indices: list[int]) -> float:
+def floor_writer(path: Path, n: int) -> None:
+    path.write_text(json.dumps(n))
+
+
+@contextmanager
+def floor_session(path: Path) -> Iterator[requests.Session]:
+    n = json.loads(path.read_text())
     adapter = FloorAdapter()
     adapter._bodies = {url_of(i): body_of(i) for i in range(n)}
     with requests.Session() as session:
         session.mount(HOST, adapter)
-        return _timed(lambda: _replay(session, indices))
+        yield session
 
 
 # -- the run ------------------------------------------------------------------------
 
-Tool = tuple[
-    str,
-    Callable[[Path, int], None],
-    str,
-    Callable[[Path, list[int]], float],
-    Callable[[Path], float],
-    Callable[[Path, Path], float],
-    bool,
-]
+Opener = Callable[[Path], AbstractContextManager[requests.Session]]
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    write: Callable[[Path, int], None]
+    suffix: str
+    session: Opener
+    load: Callable[[Path], float] | None
+    save: Callable[[Path, Path], float] | None
+    scans: bool  # scans every recording per request: replay a sample only
+
 
 TOOLS: list[Tool] = [
-    ("interposition", ours_write, "json", ours_replay, ours_load, ours_save, False),
-    ("vcrpy", vcr_write, "json", vcr_replay, vcr_load, vcr_save, True),
-    (
+    Tool(
+        "interposition", ours_write, "json", ours_session, ours_load, ours_save, False
+    ),
+    Tool("vcrpy", vcr_write, "json", vcr_session, vcr_load, vcr_save, True),
+    Tool(
         "cassetter",
         cassetter_write,
         "toml",  # its YAML loader refuses 10,000 interactions (node budget)
-        cassetter_replay,
+        cassetter_session,
         cassetter_load,
         cassetter_save,
         False,
     ),
-    (
+    Tool(
         "responses",
         responses_write,
         "yaml",
-        responses_replay,
+        responses_session,
         responses_load,
         responses_save,
         True,
     ),
+    Tool("floor", floor_writer, "json", floor_session, None, None, False),
 ]
+
+
+def _blocks(indices: list[int], size: int) -> list[list[int]]:
+    return [indices[start : start + size] for start in range(0, len(indices), size)]
 
 
 def measure(n: int, directory: Path) -> dict[str, dict[str, float]]:
     """Per-request replay, load and save (seconds) for each tool at size n.
 
-    Rounds are interleaved (every tool once per round), so that a slow
-    moment of the machine weighs on every tool alike.
+    The tools that replay all N requests take turns by blocks of BLOCK
+    requests (each block in a freshly entered cassette, its entry not timed),
+    in an order that rotates, so that load from elsewhere on the machine hits
+    them alike; the ratios are the figures to read. The scanning tools
+    replay a uniform sample, once per round.
     """
     every = list(range(n))
-    samples: dict[str, dict[str, list[float]]] = {
-        name: {"replay": [], "load": [], "save": []} for name, *_ in TOOLS
-    }
-    samples["floor"] = {"replay": [], "load": [], "save": []}
-    paths: dict[str, Path] = {}
-    for name, write, suffix, *_ in TOOLS:
-        paths[name] = directory / f"{name}-{n}.{suffix}"
-        write(paths[name], n)
+    paths = {tool.name: directory / f"{tool.name}-{n}.{tool.suffix}" for tool in TOOLS}
+    for tool in TOOLS:
+        tool.write(paths[tool.name], n)
+    replays: dict[str, list[float]] = {tool.name: [] for tool in TOOLS}
+    loads: dict[str, list[float]] = {tool.name: [] for tool in TOOLS}
+    saves: dict[str, list[float]] = {tool.name: [] for tool in TOOLS}
+    full = [tool for tool in TOOLS if not tool.scans]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for round_number in range(ROUNDS):
-            for name, _, suffix, replay, load, save, scans in TOOLS:
-                indices = _sample(n, SCAN_SAMPLE[n]) if scans else every
-                path = paths[name]
-                target = directory / f"{name}-{n}-saved-{round_number}.{suffix}"
-                samples[name]["replay"].append(replay(path, indices) / len(indices))
-                samples[name]["load"].append(load(path))
-                samples[name]["save"].append(save(path, target))
-            samples["floor"]["replay"].append(floor_replay(n, every) / n)
-    results: dict[str, dict[str, float]] = {}
-    for name, _, _, _, _, _, scans in TOOLS:
-        results[name] = {
-            kind: _median(values) for kind, values in samples[name].items()
+            totals = dict.fromkeys((tool.name for tool in full), 0.0)
+            for block_number, block in enumerate(_blocks(every, BLOCK[n])):
+                shift = (round_number + block_number) % len(full)
+                for tool in full[shift:] + full[:shift]:
+                    with tool.session(paths[tool.name]) as session:
+                        totals[tool.name] += _timed_replay(session, block)
+            for name, total in totals.items():
+                replays[name].append(total / n)
+            for tool in TOOLS:
+                path = paths[tool.name]
+                if tool.scans:
+                    sample = _sample(n, SCAN_SAMPLE[n])
+                    with tool.session(path) as session:
+                        elapsed = _timed_replay(session, sample)
+                    replays[tool.name].append(elapsed / len(sample))
+                if tool.load is not None and tool.save is not None:
+                    target = directory / f"{tool.name}-{n}-{round_number}.{tool.suffix}"
+                    loads[tool.name].append(tool.load(path))
+                    saves[tool.name].append(tool.save(path, target))
+    nan = float("nan")
+    return {
+        tool.name: {
+            "replay": _median(replays[tool.name]),
+            "load": _median(loads[tool.name]) if loads[tool.name] else nan,
+            "save": _median(saves[tool.name]) if saves[tool.name] else nan,
+            "sample": float(SCAN_SAMPLE[n] if tool.scans else n),
         }
-        results[name]["sample"] = float(SCAN_SAMPLE[n] if scans else n)
-    results["floor"] = {
-        "replay": _median(samples["floor"]["replay"]),
-        "load": float("nan"),
-        "save": float("nan"),
-        "sample": float(n),
+        for tool in TOOLS
     }
-    return results
 
 
 def _format_us(seconds: float) -> str:

@@ -9,7 +9,13 @@ import pytest
 import requests
 
 from interposition import ConfigurationError
-from interposition.http import HttpRequest, HttpResponse, Redactor, use_cassette
+from interposition.http import (
+    HttpInteractionNotFoundError,
+    HttpRequest,
+    HttpResponse,
+    Redactor,
+    use_cassette,
+)
 
 from .conftest import LiveServer
 
@@ -165,3 +171,17 @@ def test_bad_filters_fail_at_the_call(cassette_path: Path) -> None:
         use_cassette(cassette_path, filter_headers="Authorization")
     with pytest.raises(ConfigurationError, match="filter_query_parameters items"):
         use_cassette(cassette_path, filter_query_parameters=[("a", 1)])  # type: ignore[list-item]
+
+
+def test_a_miss_does_not_print_the_secret(
+    server: LiveServer, cassette_path: Path
+) -> None:
+    with use_cassette(cassette_path):
+        requests.get(server.url + "/text?api_key=key-777", timeout=5)
+    with (
+        use_cassette(cassette_path),
+        pytest.raises(HttpInteractionNotFoundError) as caught,
+    ):
+        requests.get(server.url + "/other?api_key=key-777", timeout=5)
+    assert "key-777" not in str(caught.value)
+    assert "/other?api_key=REDACTED" in str(caught.value)

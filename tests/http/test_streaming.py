@@ -129,6 +129,14 @@ def test_requests_status_redirects_head_cookies(
             multi = session.get(server.url + "/multi")
             assert multi.headers["X-Multi"] == "one, two"
             assert multi.raw.headers.getlist("X-Multi") == ["one", "two"]
+            with session.get(server.url + "/text?name=raw") as plain:
+                assert plain.text == "hello raw"
+                assert plain.raw.status == 200
+                assert plain.raw.headers["Content-Length"] == "9"
+                assert plain.encoding == "utf-8"
+                assert plain.url == server.url + "/text?name=raw"
+            with session.get(server.url + "/text?name=closed") as unused:
+                assert unused.ok  # closed without touching raw
 
     _twice(server, cassette_path, scenario)
 

@@ -120,6 +120,7 @@ class HttpInteractionNotFoundError(InteractionNotFoundError):
         cassette_path: Path,
         record_mode: RecordMode,
         exhausted: bool,
+        shown: HttpRequest | None = None,
     ) -> None:
         """Restate an engine miss in HTTP terms.
 
@@ -128,9 +129,11 @@ class HttpInteractionNotFoundError(InteractionNotFoundError):
             cassette_path: The cassette.
             record_mode: The record mode in force.
             exhausted: Every recording of this request was already played.
+            shown: The request as the message shows it (redacted); defaults
+                to the engine's request.
         """
         super().__init__(error.request, error.closest, error.differences)
-        self.http_request: HttpRequest = request_from_engine(error.request)
+        self.http_request: HttpRequest = shown or request_from_engine(error.request)
         self.closest_http_request: HttpRequest | None = (
             request_from_engine(error.closest) if error.closest is not None else None
         )
@@ -424,6 +427,7 @@ class CassetteSession:
                 cassette_path=self.path,
                 record_mode=self.record_mode,
                 exhausted=exhausted,
+                shown=self._redactor.request(request),
             ) from None
         if not chunks:
             return None
