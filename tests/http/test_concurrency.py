@@ -110,3 +110,18 @@ def test_a_plain_thread_uses_the_only_open_cassette(
         thread.join()
     assert results == ["hello world"]
     assert len(cassette.interactions) == 1
+
+
+def test_two_sessions_recording_one_new_cassette_keep_both(
+    server: LiveServer, cassette_path: Path
+) -> None:
+    with use_cassette(cassette_path) as first, use_cassette(cassette_path) as second:
+        assert first.broker.mode == second.broker.mode == "auto"
+        with use_cassette(cassette_path):  # a third one, nested, also new
+            requests.get(server.url + "/text?name=c", timeout=5)
+        requests.get(server.url + "/text?name=b", timeout=5)
+    document = json.loads(cassette_path.read_text())
+    assert [i["request"]["target"] for i in document["interactions"]] == [
+        server.url + "/text?name=c",
+        server.url + "/text?name=b",
+    ]

@@ -352,10 +352,14 @@ class CassetteSession:
             "hooks": hooks,
             "differ": build_differ(self._fields),
         }
-        if mode == "record" or not exists:
+        if mode == "record":
             # Start empty: 'all' re-records, and the first recording writes
             # the whole file (replacing what was there).
             return Broker(Cassette(interactions=()), mode, None, store, **options)  # type: ignore[arg-type]
+        # Otherwise every recording is appended, also to a file that does not
+        # exist yet: two sessions recording into one new cassette (threads,
+        # xdist workers) add to each other's recordings instead of replacing
+        # them.
         return Broker.from_store(store, mode, None, **options)
 
     # -- engine hooks ---------------------------------------------------------
