@@ -43,6 +43,8 @@ __all__ = [
 logger = logging.getLogger("aiointercept")
 
 _NO_CONTENT = frozenset({204, 304})
+# How often a stream being recorded checks whether its client went away.
+_CLIENT_POLL = 0.02
 
 
 def check_options(options: Mapping[str, Any]) -> None:
@@ -118,12 +120,20 @@ class _Relay:
 
     A chunked upstream response is relayed to the client chunk by chunk while
     it arrives (so a live event stream is not held back), and its pieces and
-    their timing are kept for the recording.
+    their timing are kept for the recording. When the client goes away, or
+    the mock stops (``stopping`` is set), the stream ends there and what the
+    client saw is recorded.
     """
 
-    def __init__(self, captured: AiointerceptRequest, forwarder: UpstreamForwarder):
+    def __init__(
+        self,
+        captured: AiointerceptRequest,
+        forwarder: UpstreamForwarder,
+        stopping: asyncio.Event,
+    ) -> None:
         self._captured = captured
         self._forwarder = forwarder
+        self._stopping = stopping
         self.sent: web.StreamResponse | None = None
 
     async def __call__(self, _: HttpRequest) -> HttpResponse:
@@ -167,28 +177,54 @@ class _Relay:
         pieces: list[bytes] = []
         delays: list[float] = []
         pending = bytearray()
-        async for data, end_of_chunk in upstream.content.iter_chunks():
-            pending += data
-            if not end_of_chunk or not pending:
-                continue
-            now = loop.time()
-            piece = bytes(pending)
-            pending.clear()
-            pieces.append(piece)
-            delays.append(now - last)
-            last = now
-            try:
-                await response.write(piece)
-            except ConnectionError:
-                # The client stopped reading (an event-stream client often
-                # does): keep what it saw, and stop reading the upstream.
-                return tuple(pieces), tuple(delays)
+        stop = asyncio.ensure_future(self._stopping.wait())
+        try:
+            while True:
+                item = await self._next(upstream, stop)
+                if item is None:
+                    # The client stopped reading (an event-stream client often
+                    # does) or the mock stops: keep what the client saw.
+                    return tuple(pieces), tuple(delays)
+                data, end_of_chunk = item
+                pending += data
+                if not data and not end_of_chunk:  # the end of the stream
+                    break
+                if not end_of_chunk or not pending:
+                    continue
+                now = loop.time()
+                piece = bytes(pending)
+                pending.clear()
+                try:
+                    await response.write(piece)
+                except ConnectionError:
+                    return tuple(pieces), tuple(delays)
+                pieces.append(piece)
+                delays.append(now - last)
+                last = now
+        finally:
+            stop.cancel()
         if pending:
             pieces.append(bytes(pending))
             delays.append(loop.time() - last)
             await response.write(pieces[-1])
         await response.write_eof()
         return tuple(pieces), tuple(delays)
+
+    async def _next(
+        self, upstream: aiohttp.ClientResponse, stop: asyncio.Future[Any]
+    ) -> tuple[bytes, bool] | None:
+        """The next piece of the upstream body; ``None`` if the stream must end."""
+        read = asyncio.ensure_future(upstream.content.readchunk())
+        try:
+            while True:
+                await asyncio.wait({read, stop}, timeout=_CLIENT_POLL)
+                if read.done():
+                    return read.result()
+                transport = self._captured.request.transport
+                if stop.done() or transport is None or transport.is_closing():
+                    return None
+        finally:
+            read.cancel()
 
 
 class CassetteFallback:
@@ -216,6 +252,7 @@ class CassetteFallback:
         self._options = dict(options)
         self._replay_timing = replay_timing
         self._forwarder = forwarder
+        self._stopping = asyncio.Event()
         self.session: CassetteSession | None = None
 
     def open(self) -> CassetteSession:
@@ -224,8 +261,13 @@ class CassetteFallback:
         Raises:
             CassetteLoadError: When the cassette exists but cannot be read.
         """
+        self._stopping = asyncio.Event()
         self.session = CassetteSession(self.path, **self._options)
         return self.session
+
+    def interrupt(self) -> None:
+        """The mock stops: streams being recorded end now and are recorded."""
+        self._stopping.set()
 
     async def __call__(
         self, request: AiointerceptRequest
@@ -234,7 +276,7 @@ class CassetteFallback:
         session = self.session
         if session is None:
             return None
-        relay = _Relay(request, self._forwarder)
+        relay = _Relay(request, self._forwarder, self._stopping)
         try:
             response = await session.handle_async(http_request(request), relay)
         except HttpInteractionNotFoundError as exc:

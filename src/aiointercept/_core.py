@@ -335,6 +335,8 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
     async def stop(self) -> None:
         """Stop the interception and the server; ``__aexit__`` calls it."""
         listener = self._listener
+        if self._cassette is not None:
+            self._cassette.interrupt()
         try:
             if self.mock_external_urls:
                 uninstall(self)

@@ -39,6 +39,7 @@ class LiveUpstream:
         self.hits: list[tuple[str, str]] = []
         self.headers: list[dict[str, str]] = []
         self.counter = 0
+        self.disconnected = False
         self.port = 0
         self.tls_port = 0
         self._runner: web.AppRunner | None = None
@@ -103,10 +104,13 @@ class LiveUpstream:
         response = web.StreamResponse(headers={"Cache-Control": "no-cache"})
         response.content_type = "text/event-stream"
         await response.prepare(request)
-        for event in EVENTS:
-            await asyncio.sleep(EVENT_GAP)
-            await response.write(event)
-        await response.write_eof()
+        try:
+            for event in EVENTS:
+                await asyncio.sleep(EVENT_GAP)
+                await response.write(event)
+            await response.write_eof()
+        except ConnectionError:
+            self.disconnected = True  # the reader went away mid-stream
         return response
 
     async def _gzip(self, request: web.Request) -> web.Response:
@@ -164,7 +168,7 @@ async def http_chunks(resp: aiohttp.ClientResponse) -> list[tuple[float, bytes]]
     buffer = b""
     async for data, end_of_chunk in resp.content.iter_chunks():
         buffer += data
-        if end_of_chunk:
+        if end_of_chunk and buffer:  # aiohttp may report the last-chunk alone
             chunks.append((time.monotonic() - start, buffer))
             buffer = b""
     assert buffer == b""
