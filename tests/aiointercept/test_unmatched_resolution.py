@@ -1,6 +1,7 @@
-"""The seam where unmatched requests are resolved (ADR 0105).
+"""The seam where unmatched requests are resolved (ADR 0105, 0106).
 
-A record/replay fallback will plug in here; this fake one stands in for it.
+The cassette fallback plugs in here (tests in ``test_cassette*.py``); this
+fake one exercises the seam itself.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pytest
 from aiohttp import web
 
 from aiointercept import AiointerceptRequest, aiointercept
+from aiointercept._fallback import Decline
 
 
 class FakeCassette:
@@ -49,3 +51,36 @@ async def test_fallbacks_answer_unmatched_requests_only(
     assert cassette.closed
     assert [miss.request.url.path for miss in m.misses] == ["/unknown"]
     assert m.call_count == 3
+
+
+class Declining:
+    """Declines every request, and says why."""
+
+    def __init__(self, reason: str, error: Exception | None) -> None:
+        self.reason = reason
+        self.error = error
+
+    async def __call__(self, request: AiointerceptRequest) -> Decline:
+        return Decline(self.reason, self.error)
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.mark.asyncio
+async def test_a_declining_fallback_explains_the_miss(
+    session: aiohttp.ClientSession,
+) -> None:
+    error = LookupError("nothing recorded")
+    m = aiointercept()
+    m._fallbacks.append(Declining("the first could not", None))
+    m._fallbacks.append(Declining("the second had no recording", error))
+    async with m:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await session.post(f"{m.server_url}/x")
+    (miss,) = m.misses
+    assert miss.message.endswith(
+        "nothing is registered; the first could not; the second had no recording"
+    )
+    assert miss.error is error
+    assert miss.closest_recording is None
