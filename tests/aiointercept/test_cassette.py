@@ -450,3 +450,33 @@ def test_a_mock_without_a_cassette_does_not_import_the_http_layer() -> None:
         "assert 'interposition.http' not in sys.modules, 'imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.asyncio
+async def test_documented_example_routes_and_a_cassette(
+    tmp_path: Path,
+    live: LiveUpstream,
+    resolver: MapResolver,
+    upstream_client_ssl: ssl.SSLContext,
+) -> None:
+    # docs/aiointercept.md, "Record and replay", with the test upstream
+    for _ in range(2):  # records, then replays
+        async with aiointercept(
+            mock_external_urls=True,
+            cassette=tmp_path / "charges.yaml",
+            record_mode="once",
+            upstream_ssl=upstream_client_ssl,
+            upstream_resolver=resolver,
+        ) as m:
+            m.get(f"{live.tls_base}/json/refunds", payload={"data": []})
+            async with aiohttp.ClientSession() as session:
+                resp = await session.get(f"{live.tls_base}/json/charges")
+                charges = await resp.json()
+                resp = await session.get(f"{live.tls_base}/json/refunds")
+                assert await resp.json() == {"data": []}
+        assert m.cassette_session is not None
+        assert m.cassette_session.all_played
+        assert not m.misses, m.misses[0].message
+        assert charges == {"name": "charges", "query": {}}
+        await live.stop()
+    assert live.hits == [("GET", "/json/charges")]
