@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from aiointercept import aiointercept
-from interposition.errors import ConfigurationError
+from interposition.errors import ConfigurationError, InterpositionError
 from interposition.http import HttpInteractionNotFoundError
 
 from .cassette_support import (
@@ -480,3 +480,14 @@ async def test_documented_example_routes_and_a_cassette(
         assert charges == {"name": "charges", "query": {}}
         await live.stop()
     assert live.hits == [("GET", "/json/charges")]
+
+
+@pytest.mark.asyncio
+async def test_an_unreadable_cassette_fails_on_entry(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text("{not json", encoding="utf-8")
+    m = aiointercept(mock_external_urls=True, cassette=path, record_mode="none")
+    with pytest.raises(InterpositionError, match=r"broken\.json"):
+        await m.__aenter__()
+    assert not m.started
+    assert path.read_text(encoding="utf-8") == "{not json"
