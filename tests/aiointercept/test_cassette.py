@@ -491,3 +491,43 @@ async def test_an_unreadable_cassette_fails_on_entry(tmp_path: Path) -> None:
         await m.__aenter__()
     assert not m.started
     assert path.read_text(encoding="utf-8") == "{not json"
+
+
+@pytest.mark.asyncio
+async def test_filters_hooks_and_body_matching_are_those_of_use_cassette(
+    tmp_path: Path,
+    live: LiveUpstream,
+    resolver: MapResolver,
+    upstream_client_ssl: ssl.SSLContext,
+) -> None:
+    path = tmp_path / "c.yaml"
+    options: dict[str, object] = {
+        "match_on": ("method", "url", "body"),
+        "filter_headers": [("X-Upstream", None)],
+        "before_record_response": lambda r: None if r.status == 204 else r,
+    }
+
+    async def scenario() -> list[tuple[int, bytes]]:
+        async with aiohttp.ClientSession() as session:
+            results = []
+            for body in (b"one", b"two"):
+                async with session.post(f"{live.base}/echo", data=body) as resp:
+                    results.append((resp.status, await resp.read()))
+            return results
+
+    async with recorder(path, resolver, upstream_client_ssl, **options):
+        recorded = await scenario()
+        assert (await _get(f"{live.base}/empty"))[0] == 204  # not recorded
+    text = path.read_text()
+    assert "X-Upstream" not in text
+    assert "/empty" not in text
+    await live.stop()
+    async with (
+        recorder(path, resolver, upstream_client_ssl, record_mode="none", **options),
+        aiohttp.ClientSession() as session,
+    ):
+        # matched by body: the order of the requests does not matter
+        async with session.post(f"{live.base}/echo", data=b"two") as resp:
+            assert (resp.status, await resp.read()) == recorded[1]
+        async with session.post(f"{live.base}/echo", data=b"one") as resp:
+            assert (resp.status, await resp.read()) == recorded[0]
