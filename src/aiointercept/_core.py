@@ -25,6 +25,8 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
+from aiointercept._errors import configuration_error
+
 from ._assertions import AssertionsMixin
 from ._fallback import Decline, Fallback, UpstreamForwarder
 from ._interception import active_targets, install, uninstall
@@ -180,14 +182,14 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         if isinstance(passthrough, str):
             raise TypeError("passthrough takes a list of hosts, not a string")
         if not mock_external_urls and (passthrough or passthrough_unmatched):
-            raise ValueError(
+            raise configuration_error(
                 "passthrough and passthrough_unmatched require "
                 "mock_external_urls=True: without it only requests sent to "
                 "m.server_url reach the mock, and everything else already goes "
                 "to the real network."
             )
         if cassette is not None and not mock_external_urls:
-            raise ValueError(
+            raise configuration_error(
                 "cassette= requires mock_external_urls=True: recordings are "
                 "made and matched under the real URLs (https://api.example.com/"
                 "...), which only reach the mock when it intercepts them."

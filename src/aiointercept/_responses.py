@@ -20,6 +20,8 @@ from typing import Any
 from aiohttp import hdrs, web
 from multidict import CIMultiDict
 
+from aiointercept._errors import configuration_error
+
 __all__ = [
     "DEFAULT_CONTENT_TYPE",
     "CallbackResult",
@@ -176,18 +178,18 @@ class ResponsePlan:
             final_headers[hdrs.CONTENT_TYPE] = DEFAULT_CONTENT_TYPE
         if not isinstance(body, str | bytes | bytearray | None):
             if chunks is not None:
-                raise ValueError("give a streamed body or chunks=, not both")
+                raise configuration_error("give a streamed body or chunks=, not both")
             chunks, body = body, b""
         for name, value in (("truncate_at", truncate_at), ("reset_at", reset_at)):
             if value is not None and value < 0:
-                raise ValueError(f"{name} must be >= 0, got {value!r}")
+                raise configuration_error(f"{name} must be >= 0, got {value!r}")
         delays = (
             (float(chunk_delay),)
             if isinstance(chunk_delay, int | float)
             else tuple(float(value) for value in chunk_delay)
         )
         if delay < 0 or any(value < 0 for value in delays):
-            raise ValueError("delay and chunk_delay must be >= 0")
+            raise configuration_error("delay and chunk_delay must be >= 0")
         return cls(
             status=status,
             reason=reason,

@@ -18,6 +18,8 @@ from typing import Any
 
 from yarl import URL
 
+from aiointercept._errors import configuration_error
+
 from ._responses import CallbackResult, ResponsePlan
 from ._urls import normalize_url
 
@@ -152,7 +154,7 @@ class RouteTable:
             remaining: int | None = None if repeat else 1
         elif isinstance(repeat, int):
             if repeat < 0:
-                raise ValueError(
+                raise configuration_error(
                     f"repeat must be True, False or a positive int, got {repeat!r}"
                 )
             remaining = repeat or 1
@@ -166,7 +168,7 @@ class RouteTable:
         elif isinstance(url, str | URL):
             key = normalize_url(url)
             if not key.absolute:
-                raise ValueError(f"register an absolute URL, got {str(url)!r}")
+                raise configuration_error(f"register an absolute URL, got {str(url)!r}")
         else:
             raise TypeError(f"url must be a str, yarl.URL or re.Pattern, got {url!r}")
         route = MockResponse(self._seq, method, key, plan, remaining, callback)

@@ -10,6 +10,8 @@ from typing import Any
 from multidict import MultiDict
 from yarl import URL
 
+from aiointercept._errors import configuration_error
+
 __all__ = [
     "HostPattern",
     "is_ip_literal",
@@ -95,7 +97,7 @@ class HostPattern:
         url = URL(text)
         host = url.raw_host
         if not host:
-            raise ValueError(f"passthrough entry {entry!r} names no host")
+            raise configuration_error(f"passthrough entry {entry!r} names no host")
         self.host = host.lower().rstrip(".")
         self.port = url.explicit_port
 
