@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
 from interposition import ConfigurationError
 from interposition.http import (
@@ -155,3 +157,43 @@ def test_a_miss_names_the_method_and_port_difference(
     assert "method (DELETE vs recorded GET)" in str(caught.value)
     document = json.loads(cassette_path.read_text())
     assert len(document["interactions"]) == 1
+
+
+TRICKY_URLS = [
+    "http://api.example.test/v1/items/5?expand=owner",
+    "HTTP://H:80/a/b?c=&d=1#z",
+    "http://h",
+    "http://h?q",
+    "http://u:p@h/x",
+    "http://[::1]:80/x",
+    "https://h:8443/p%20q?x=1+2",
+    "http://h/#f",
+    "http://h/a\nb",
+    "http://h/a?b=1&a=2#f?g",
+    "http://h/a\tb?x=\r1",
+    " http://h/x",
+    "http://h:/x",
+    "http://h:99999x/",
+]
+
+
+@pytest.mark.parametrize("url", TRICKY_URLS)
+def test_fast_url_key_equals_the_urlsplit_one(url: str) -> None:
+    from interposition.http._matching import _url_parts, _url_parts_slow
+
+    assert _url_parts(url) == _url_parts_slow(url)
+
+
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP"]),
+    host=st.from_regex(r"[A-Za-z0-9.-]{1,20}", fullmatch=True),
+    port=st.one_of(st.none(), st.integers(1, 65535)),
+    path=st.text(alphabet="/abcXYZ%20-._~+;=&?#", max_size=20),
+)
+def test_fast_url_key_property(
+    scheme: str, host: str, port: int | None, path: str
+) -> None:
+    from interposition.http._matching import _url_parts, _url_parts_slow
+
+    url = f"{scheme}://{host}{'' if port is None else f':{port}'}/{path}"
+    assert _url_parts(url) == _url_parts_slow(url)

@@ -9,6 +9,7 @@ how the closest recording differs from a request that missed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeAlias
@@ -76,31 +77,32 @@ def _query_pairs(query: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(parse_qsl(query, keep_blank_values=True)))
 
 
+# scheme://netloc[/path][?query][#fragment], for a netloc without userinfo,
+# brackets (IPv6) or backslashes; anything else takes the urlsplit path.
+_SIMPLE_URL: Final = re.compile(
+    r"([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#@\[\\\t\r\n]*)(/[^?#\t\r\n]*)?"
+    r"(?:\?([^#\t\r\n]*))?(?:#[^\t\r\n]*)?\Z",
+)
+
+
 def _url_parts(url: str) -> _UrlParts:
-    """Split a URL into its matching form; a fast path for common URLs."""
-    scheme, sep, rest = url.partition("://")
-    if sep and "@" not in rest and "[" not in rest and "\\" not in rest:
-        netloc_end = len(rest)
-        for mark in "/?#":
-            position = rest.find(mark)
-            if position != -1 and position < netloc_end:
-                netloc_end = position
-        netloc = rest[:netloc_end].lower()
-        host, colon, port_text = netloc.partition(":")
-        scheme = scheme.lower()
-        port: int | None
-        if colon and port_text.isdigit():
-            port = int(port_text)
-        elif colon and port_text:
+    """Split a URL into its matching form; one regex match for common URLs."""
+    match = _SIMPLE_URL.match(url)
+    if match is None:
+        return _url_parts_slow(url)
+    scheme, netloc, path, query = match.groups()
+    scheme = scheme.lower()
+    host, colon, port_text = netloc.lower().partition(":")
+    port: int | None
+    if colon:
+        if not port_text.isdigit():
             return _url_parts_slow(url)
-        else:
-            port = default_port(scheme)
-        remainder = rest[netloc_end:].partition("#")[0]
-        path, _, query = remainder.partition("?")
-        if "%" in path:
-            path = unquote(path)
-        return (scheme, host, port, path or "/", _query_pairs(query))
-    return _url_parts_slow(url)
+        port = int(port_text)
+    else:
+        port = default_port(scheme)
+    if path and "%" in path:
+        path = unquote(path)
+    return (scheme, host, port, path or "/", _query_pairs(query) if query else ())
 
 
 def _url_parts_slow(url: str) -> _UrlParts:
