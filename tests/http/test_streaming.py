@@ -199,3 +199,20 @@ async def test_httpx_async(server: LiveServer, cassette_path: Path) -> None:
     async with use_cassette(cassette_path, record_mode="none") as cassette:
         await scenario()
     assert cassette.play_counts == (1, 1, 1)
+
+
+def test_requests_raw_of_a_replay_is_safe_across_threads(
+    server: LiveServer, cassette_path: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with use_cassette(cassette_path):
+        requests.get(server.url + "/text?name=t", timeout=5)
+    server.stop()
+    for _ in range(20):
+        with use_cassette(cassette_path):
+            response = requests.get(server.url + "/text?name=t", timeout=5)
+        raw_of = [response] * 8
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda r: r.raw.status, raw_of))
+        assert statuses == [200] * 8

@@ -14,8 +14,9 @@ not record them a second time.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Final
 
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
@@ -51,6 +52,9 @@ def _body_bytes(body: Any) -> bytes:
     return bytes(body)
 
 
+_LAZY_INIT: Final = threading.RLock()
+
+
 class _LazyRaw(HTTPResponse):
     """A urllib3 response over a replayed body, initialized on first use.
 
@@ -75,10 +79,16 @@ class _LazyRaw(HTTPResponse):
         return bool(HTTPResponse.closed.__get__(self))
 
     def __getattr__(self, name: str) -> Any:
-        build = self.__dict__.pop("_lazy_build", None)
+        # Only called for attributes the instance does not have (yet).
+        with _LAZY_INIT:
+            build = self.__dict__.pop("_lazy_build", None)
+            if build is not None:
+                HTTPResponse.__init__(self, **build())
         if build is None:
+            # Built meanwhile by another thread, or a genuine miss.
+            if name in self.__dict__:
+                return self.__dict__[name]
             raise AttributeError(name)
-        HTTPResponse.__init__(self, **build())
         return getattr(self, name)
 
 
