@@ -108,3 +108,21 @@ def test_build_url(
     scheme: str, host: str, port: int | None, target: str, expected: str
 ) -> None:
     assert build_url(scheme, host, port, target) == expected
+
+
+def test_request_to_engine_equals_a_validated_request() -> None:
+    built = request_to_engine(REQUEST)
+    validated = InteractionRequest(
+        protocol="http",
+        action=REQUEST.method,
+        target=REQUEST.url,
+        headers=REQUEST.headers,
+        body=REQUEST.body,
+    )
+    assert built == validated
+    assert built.fingerprint() == validated.fingerprint()
+    assert built.model_dump() == validated.model_dump()
+    lists = HttpRequest("get", "http://h/", [("A", "1")], bytearray(b"x"))  # type: ignore[arg-type]
+    assert request_to_engine(lists).headers == (("A", "1"),)
+    assert request_to_engine(lists).body == b"x"
+    assert request_to_engine(lists).action == "GET"

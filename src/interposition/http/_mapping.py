@@ -28,7 +28,12 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from interposition.errors import InterpositionError
-from interposition.models import Interaction, InteractionRequest, ResponseChunk
+from interposition.models import (
+    Interaction,
+    InteractionRequest,
+    ResponseChunk,
+    _trusted,
+)
 
 __all__ = [
     "PROTOCOL",
@@ -56,8 +61,6 @@ REASON_KEY: Final = ":reason"
 VERSION_KEY: Final = ":version"
 DELAY_KEY: Final = ":delay"
 _MAX_DELAY: Final = 86400.0  # a day: rejects inf, nan and nonsense
-
-_REQUEST_FIELDS: Final = {"protocol", "action", "target", "headers", "body"}
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -183,13 +186,17 @@ def request_to_engine(request: HttpRequest) -> InteractionRequest:
     """Map an HttpRequest onto the engine's InteractionRequest."""
     headers = request.headers
     body = request.body
-    return InteractionRequest.model_construct(
-        _REQUEST_FIELDS,
-        protocol=PROTOCOL,
-        action=request.method.upper(),
-        target=request.url,
-        headers=headers if type(headers) is tuple else _as_pairs(headers),
-        body=body if type(body) is bytes else bytes(body),
+    # The engine's trusted construction (what model_construct does, several
+    # times faster): every field is of the right type here.
+    return _trusted(
+        InteractionRequest,
+        {
+            "protocol": PROTOCOL,
+            "action": request.method.upper(),
+            "target": request.url,
+            "headers": headers if type(headers) is tuple else _as_pairs(headers),
+            "body": body if type(body) is bytes else bytes(body),
+        },
     )
 
 

@@ -92,27 +92,31 @@ class _LazyRaw(HTTPResponse):
         return getattr(self, name)
 
 
-def _headers(answer: HttpResponse) -> CaseInsensitiveDict[str]:
-    """The headers as requests shows them: repeated names joined by ", "."""
-    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-    for name, value in answer.headers:
-        previous = headers.get(name)
-        headers[name] = value if previous is None else f"{previous}, {value}"
-    return headers
+def _preread_headers(answer: HttpResponse) -> CaseInsensitiveDict[str] | None:
+    """The headers as requests shows them, when the body can be preset.
 
-
-def _can_preread(answer: HttpResponse) -> bool:
-    """Whether requests would read the body unchanged (nothing to decode)."""
+    Repeated names are joined by ", ", as requests does. None when requests
+    would have more to do than read the body: decode it (Content-Encoding)
+    or take cookies from it (Set-Cookie).
+    """
+    joined: dict[str, tuple[str, str]] = {}
     for name, value in answer.headers:
         lowered = name.lower()
-        if lowered == "content-encoding" and value.strip().lower() not in (
-            "",
-            "identity",
+        if lowered == "set-cookie" or (
+            lowered == "content-encoding"
+            and value.strip().lower() not in ("", "identity")
         ):
-            return False
-        if lowered == "set-cookie":
-            return False
-    return True
+            return None
+        previous = joined.get(lowered)
+        joined[lowered] = (
+            (name, value)
+            if previous is None
+            else (previous[0], f"{previous[1]}, {value}")
+        )
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    for name, value in joined.values():
+        headers[name] = value
+    return headers
 
 
 def _patched_send(original: _Send) -> _Send:
@@ -146,7 +150,8 @@ def _patched_send(original: _Send) -> _Send:
                 response.close()
 
         answer = session.handle(http_request, live)
-        if kwargs.get("stream") or not _can_preread(answer):
+        headers = None if kwargs.get("stream") else _preread_headers(answer)
+        if headers is None:
             raw = build_urllib3_response(
                 answer,
                 method=method,
@@ -167,7 +172,6 @@ def _patched_send(original: _Send) -> _Send:
 
         # What build_response and a stream=False read would produce, without
         # going through urllib3 for a body that needs no decoding.
-        headers = _headers(answer)
         response = Response()
         response.raw = _LazyRaw(raw_args)
         response.status_code = answer.status
