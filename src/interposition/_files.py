@@ -87,6 +87,11 @@ def exclusive(fd: int) -> Iterator[None]:
 
 def write_all(fd: int, data: bytes, offset: int | None = None) -> None:
     """Write every byte of ``data`` (at ``offset``, or at the current position)."""
+    if offset is None:
+        written = os.write(fd, data)  # one call, unless the write is short
+        if written == len(data):
+            return
+        data = data[written:]
     view = memoryview(data)
     while view:
         if offset is None:
@@ -143,15 +148,6 @@ def safe_filename(name: str) -> str:
     return cleaned
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
-    """The (device, inode) that ``path`` names now, or None if nothing."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_dev, stat.st_ino)
-
-
 class KeptFile:
     """A descriptor kept open between appends, so that an append is one write.
 
@@ -168,18 +164,18 @@ class KeptFile:
         self._fd: int | None = None
         self._lock = threading.RLock()
         self._finalizer: weakref.finalize[[int], KeptFile] | None = None
-        self._opened: tuple[int, int] | None = None  # (device, inode) of _fd
 
     def fd(self, prepare: Callable[[int], None]) -> int:
         """The open descriptor; opened (and the file prepared) on first use.
 
-        It is opened again when the path no longer names the open file (another
-        store object or process saved, renaming a new file over it), so that
-        appends never go to a replaced file.
+        It is opened again when the open file was unlinked (another store
+        object or process saved, renaming a new file over it, or deleted it),
+        so that appends never go to a replaced file. One ``fstat`` of the
+        descriptor tells, without a lookup of the path.
         """
         fd = self._fd
         if fd is not None:
-            if _identity(self._path) == self._opened:
+            if os.fstat(fd).st_nlink:
                 return fd
             self.close()
         with self._lock:
@@ -187,8 +183,6 @@ class KeptFile:
                 with locked_fd(self._path) as locked:
                     prepare(locked)
                     fd = os.open(self._path, self._flags)
-                stat = os.fstat(fd)
-                self._opened = (stat.st_dev, stat.st_ino)
                 self._fd = fd
                 self._finalizer = weakref.finalize(self, os.close, fd)
             return self._fd

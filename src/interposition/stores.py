@@ -76,8 +76,8 @@ class CassetteRecoveryWarning(UserWarning):
     """A cassette had a torn tail (a crash mid-write); the partial item was dropped."""
 
 
-def _interaction_json(interaction: Interaction) -> bytes:
-    return _SERIALIZE(interaction)
+#: One interaction as compact JSON bytes, by pydantic-core directly.
+_interaction_json: Final = _SERIALIZE
 
 
 def _cassette_document(body: Iterable[bytes]) -> bytes:
