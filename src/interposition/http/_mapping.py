@@ -278,6 +278,7 @@ def response_from_chunks(chunks: Sequence[ResponseChunk]) -> HttpResponse:
     reason = ""
     version = "HTTP/1.1"
     headers: list[tuple[str, str]] = []
+    timed = False
     for key, value in chunks[0].metadata:
         if not key.startswith(":"):
             headers.append((key, value))
@@ -290,13 +291,16 @@ def response_from_chunks(chunks: Sequence[ResponseChunk]) -> HttpResponse:
             reason = value
         elif key == VERSION_KEY:
             version = value
+        elif key == DELAY_KEY:
+            timed = True
     if status is None:
         msg = (
             "the recorded response has no valid ':status' in its first chunk's "
             "metadata; it was not recorded by interposition.http (see docs/http.md)"
         )
         raise HttpMappingError(msg)
-    delays = _chunk_delays(chunks)
+    # Only a timed recording has ':delay' in its first chunk: skip the pass.
+    delays = _chunk_delays(chunks) if timed else ()
     if len(chunks) == 1 and not delays:
         body = chunks[0].data
         pieces: tuple[bytes, ...] = ()
