@@ -50,6 +50,8 @@ class InteractionNotFoundError(InterpositionError):
         request: The request that found no match.
         closest: The recorded request that came closest, if any was recorded.
         differences: The names of the fields in which ``closest`` differs.
+        reason: Why the lookup failed when it is not simply "never recorded"
+            (e.g. every recording of it was already played), else None.
     """
 
     def __init__(
@@ -91,6 +93,7 @@ class InteractionNotFoundError(InterpositionError):
         self.request: InteractionRequest = request
         self.closest: InteractionRequest | None = closest
         self.differences: tuple[str, ...] = tuple(differences)
+        self.reason: str | None = reason
 
 
 class LiveResponderRequiredError(InterpositionError):

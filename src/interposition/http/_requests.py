@@ -27,7 +27,10 @@ from urllib3.response import HTTPResponse
 from interposition.http._mapping import HttpRequest, HttpResponse
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session
-from interposition.http._urllib3 import build_urllib3_response, urllib3_response_args
+from interposition.http._urllib3_responses import (
+    build_urllib3_response,
+    urllib3_response_args,
+)
 
 __all__ = ["PATCH"]
 

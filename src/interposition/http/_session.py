@@ -132,7 +132,9 @@ class HttpInteractionNotFoundError(InteractionNotFoundError):
             shown: The request as the message shows it (redacted); defaults
                 to the engine's request.
         """
-        super().__init__(error.request, error.closest, error.differences)
+        super().__init__(
+            error.request, error.closest, error.differences, reason=error.reason
+        )
         self.http_request: HttpRequest = shown or request_from_engine(error.request)
         self.closest_http_request: HttpRequest | None = (
             request_from_engine(error.closest) if error.closest is not None else None
@@ -425,7 +427,7 @@ class CassetteSession:
         try:
             chunks = tuple(self._broker.replay(request_to_engine(request)))
         except InteractionNotFoundError as exc:
-            exhausted = exc.closest is None and bool(self._broker.play_counts)
+            exhausted = exc.reason is not None
             raise HttpInteractionNotFoundError(
                 exc,
                 cassette_path=self.path,
