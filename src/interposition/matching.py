@@ -138,8 +138,12 @@ class InteractionIndex:
         # First-match plays are logged with list.append (atomic under the GIL)
         # instead of taking the lock per replay; the log is folded into
         # _play_counts whenever counts are read, or when it grows long.
-        self._play_log: list[int] = []
+        self._play_log: list[Interaction] = []
         self._positions: dict[Hashable, list[int]] = {}
+        # First-match lookups go straight from key to interaction; a play is
+        # logged as the interaction, placed by id() when the log is folded.
+        self._first: dict[Hashable, Interaction] = {}
+        self._position_of: dict[int, int] = {}
         self._cursor: dict[Hashable, int] = {}
         self._predicate = match_on if isinstance(match_on, PredicateMatcher) else None
         self._key: KeyFunction | None = (
@@ -180,6 +184,8 @@ class InteractionIndex:
             key = self._recorded_key(interaction)
             positions = self._positions.setdefault(key, [])
             positions.append(position)
+            self._first.setdefault(key, interaction)
+            self._position_of.setdefault(id(interaction), position)
             if played and self._sequential:
                 self._cursor[key] = len(positions)
         return position
@@ -205,16 +211,17 @@ class InteractionIndex:
         if self._key is None:
             return self._scan(request)
         key = self._key(request)
+        if not self._sequential:
+            interaction = self._first.get(key)
+            if interaction is not None:
+                log = self._play_log
+                log.append(interaction)
+                if len(log) > _PLAY_LOG_LIMIT:
+                    self._fold_play_log()
+            return interaction
         positions = self._positions.get(key)
         if positions is None:
             return None
-        if not self._sequential:
-            position = positions[0]
-            log = self._play_log
-            log.append(position)
-            if len(log) > _PLAY_LOG_LIMIT:
-                self._fold_play_log()
-            return self._interactions[position]
         with self._lock:
             cursor = self._cursor.get(key, 0)
             if cursor < len(positions):
@@ -255,8 +262,9 @@ class InteractionIndex:
             log = self._play_log
             count = len(log)
             counts = self._play_counts
-            for position in log[:count]:
-                counts[position] += 1
+            position_of = self._position_of
+            for interaction in log[:count]:
+                counts[position_of[id(interaction)]] += 1
             # Entries appended meanwhile lie past ``count`` and stay logged.
             del log[:count]
 
