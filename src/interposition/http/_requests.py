@@ -29,6 +29,7 @@ from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session
 from interposition.http._urllib3_responses import (
     build_urllib3_response,
+    http_response_from_urllib3,
     urllib3_response_args,
 )
 
@@ -139,16 +140,8 @@ def _patched_send(original: _Send) -> _Send:
 
         def live(_: HttpRequest) -> HttpResponse:
             response = original(self, request, *args, **kwargs)
-            raw = response.raw
             try:
-                content = raw.read(decode_content=False)
-                return HttpResponse(
-                    status=response.status_code,
-                    reason=response.reason or "",
-                    headers=tuple(raw.headers.items()),
-                    body=content,
-                    http_version=getattr(raw, "version_string", "HTTP/1.1"),
-                )
+                return http_response_from_urllib3(response.raw)
             finally:
                 response.close()
 

@@ -21,7 +21,10 @@ from urllib3.response import BaseHTTPResponse
 from interposition.http._mapping import HttpRequest, HttpResponse, build_url
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session
-from interposition.http._urllib3_responses import build_urllib3_response
+from interposition.http._urllib3_responses import (
+    build_urllib3_response,
+    http_response_from_urllib3,
+)
 
 __all__ = ["PATCH"]
 
@@ -91,14 +94,7 @@ def _patched_make_request(original: _MakeRequest) -> _MakeRequest:
                 self, conn, method, url, data, headers, retries, *args, **live_kwargs
             )
             try:
-                raw = wire.read(decode_content=False)
-                return HttpResponse(
-                    status=wire.status,
-                    reason=wire.reason or "",
-                    headers=tuple(wire.headers.items()),
-                    body=raw,
-                    http_version=getattr(wire, "version_string", "HTTP/1.1"),
-                )
+                return http_response_from_urllib3(wire)
             finally:
                 wire.release_conn()
 

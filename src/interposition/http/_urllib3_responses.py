@@ -15,7 +15,11 @@ from urllib3.response import HTTPResponse
 
 from interposition.http._mapping import HttpResponse
 
-__all__ = ["build_urllib3_response", "urllib3_response_args"]
+__all__ = [
+    "build_urllib3_response",
+    "http_response_from_urllib3",
+    "urllib3_response_args",
+]
 
 _VERSIONS: Final = {"HTTP/1.0": 10, "HTTP/1.1": 11, "HTTP/2": 20, "HTTP/2.0": 20}
 
@@ -101,3 +105,14 @@ def urllib3_response_args(
         "request_method": method,
         "request_url": url,
     }
+
+
+def http_response_from_urllib3(wire: Any) -> HttpResponse:
+    """Read a live urllib3 response whole, as received (still content-encoded)."""
+    return HttpResponse(
+        status=wire.status,
+        reason=wire.reason or "",
+        headers=tuple(wire.headers.items()),
+        body=wire.read(decode_content=False),
+        http_version=getattr(wire, "version_string", "HTTP/1.1"),
+    )
