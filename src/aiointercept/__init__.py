@@ -6,6 +6,15 @@
 
 import logging
 
+try:
+    import aiohttp  # noqa: F401 - checked first, for a clear message
+except ImportError as error:  # pragma: no cover - tested in a bare venv by hand
+    msg = (
+        "aiointercept needs aiohttp: install it with "
+        "pip install 'interposition[aiohttp]'"
+    )
+    raise ImportError(msg, name=error.name) from error
+
 from ._core import Miss, aiointercept
 from ._requests import AiointerceptRequest
 from ._responses import CallbackResult
