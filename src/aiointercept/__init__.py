@@ -7,7 +7,7 @@
 import logging
 
 try:
-    import aiohttp  # noqa: F401 - checked first, for a clear message
+    import aiohttp as _aiohttp  # noqa: F401 - checked first, for a clear message
 except ImportError as error:  # pragma: no cover - tested in a bare venv by hand
     msg = (
         "aiointercept needs aiohttp: install it with "
