@@ -46,12 +46,6 @@ class CertificateAuthority:
 
     # -- public surface ---------------------------------------------------
 
-    @property
-    def ca_pem(self) -> str:
-        """The CA certificate, PEM-encoded (to trust it in another client)."""
-        self._ensure_ca()
-        return self._ca_pem
-
     def client_context(self) -> ssl.SSLContext:
         """A verifying client context that trusts this CA and nothing else."""
         context = self._client_context

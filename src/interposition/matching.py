@@ -160,8 +160,8 @@ class InteractionIndex:
         return len(self._interactions)
 
     @property
-    def interactions(self) -> Sequence[Interaction]:
-        """The indexed interactions, in order (a read-only view)."""
+    def interactions(self) -> tuple[Interaction, ...]:
+        """The indexed interactions, in order (a snapshot)."""
         return tuple(self._interactions)
 
     def key_of(self, request: InteractionRequest) -> Hashable:

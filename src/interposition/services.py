@@ -175,7 +175,7 @@ class Broker:
         if cassette is None:
             with self._record_lock:
                 cassette = self._cassette = Cassette.model_construct(
-                    interactions=tuple(self._index.interactions)
+                    interactions=self._index.interactions
                 )
         return cassette
 

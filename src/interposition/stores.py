@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -78,15 +78,6 @@ class CassetteRecoveryWarning(UserWarning):
 
 #: One interaction as compact JSON bytes, by pydantic-core directly.
 _interaction_json: Final = _SERIALIZE
-
-
-def _cassette_document(body: Iterable[bytes]) -> bytes:
-    """The JSON text of a cassette whose interactions are ``body`` (JSON each)."""
-    return (
-        b'{"version":%d,"interactions":[' % CASSETTE_FORMAT_VERSION
-        + b",".join(body)
-        + b"]}"
-    )
 
 
 def _read_bytes(path: Path, create_if_missing: bool) -> bytes | None:
