@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from interposition.errors import InterpositionError
 from interposition.http import (
+    CassetteOptions,
     CassetteSession,
     HttpInteractionNotFoundError,
     HttpRequest,
@@ -35,7 +35,6 @@ from ._responses import ResponsePlan, close_connection, send
 
 __all__ = [
     "CassetteFallback",
-    "check_options",
     "http_request",
     "replay_plan",
 ]
@@ -45,15 +44,6 @@ logger = logging.getLogger("aiointercept")
 _NO_CONTENT = frozenset({204, 304})
 # How often a stream being recorded checks whether its client went away.
 _CLIENT_POLL = 0.02
-
-
-def check_options(options: Mapping[str, Any]) -> None:
-    """Validate the cassette options at the constructor, as ``use_cassette`` does.
-
-    Raises:
-        ConfigurationError: For an invalid option.
-    """
-    CassetteSession.check_options(**options)
 
 
 def _latin1(pairs: Any) -> tuple[tuple[str, str], ...]:
@@ -233,7 +223,7 @@ class CassetteFallback:
     Args:
         path: The cassette file (its extension chooses the format) or
             directory.
-        options: ``CassetteSession`` options (``record_mode``, ``match_on``,
+        options: The cassette options (``record_mode``, ``match_on``,
             redaction...), as ``use_cassette`` takes them.
         replay_timing: Replay streamed responses with their recorded delays
             between chunks.
@@ -243,13 +233,13 @@ class CassetteFallback:
     def __init__(
         self,
         path: Path | str,
-        options: Mapping[str, Any],
+        options: CassetteOptions,
         *,
         replay_timing: bool,
         forwarder: UpstreamForwarder,
     ) -> None:
         self.path = Path(path)
-        self._options = dict(options)
+        self._options = options
         self._replay_timing = replay_timing
         self._forwarder = forwarder
         self._stopping = asyncio.Event()
@@ -262,7 +252,7 @@ class CassetteFallback:
             CassetteLoadError: When the cassette exists but cannot be read.
         """
         self._stopping = asyncio.Event()
-        self.session = CassetteSession(self.path, **self._options)
+        self.session = CassetteSession(self.path, self._options)
         return self.session
 
     def interrupt(self) -> None:

@@ -9,17 +9,17 @@ import itertools
 import logging
 import re
 import ssl
+import warnings
 from collections.abc import (
     AsyncIterable,
     Awaitable,
     Callable,
-    Iterable,
     Mapping,
     Sequence,
 )
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack, cast
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractResolver
@@ -47,15 +47,10 @@ from ._urls import HostPattern
 if TYPE_CHECKING:
     # interposition.http is imported only when a cassette is used.
     from interposition.http import (
+        CassetteOptionsArgs,
         CassetteSession,
-        FilterSpec,
         HttpRequest,
-        MatchOn,
-        RecordMode,
-        RequestHook,
-        ResponseHook,
     )
-    from interposition.services import CassetteStore
 
     from ._cassette import CassetteFallback
 
@@ -134,24 +129,13 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         cassette: Record and replay the requests no registered response
             matches, in this cassette file (``.json``, ``.yaml``/``.yml``,
             ``.jsonl``) or directory. Requires ``mock_external_urls=True``.
-        record_mode: ``"none"``, ``"once"`` (default), ``"new_episodes"`` or
-            ``"all"``, as in ``interposition.http.use_cassette``.
-        match_on: What makes a request match a recording (default: method
-            and normalized URL); see ``use_cassette``.
-        allow_playback_repeats: Once every recording of a request was played,
-            replay the last one again instead of failing.
-        redact: Redact credentials before writing (default ``True``).
-        filter_headers: More headers to redact; see ``use_cassette``.
-        filter_query_parameters: More query parameters to redact.
-        filter_post_data_parameters: More form / JSON body fields to redact.
-        before_record_request: ``HttpRequest -> HttpRequest | None`` applied
-            before recording and matching; ``None`` forwards the request
-            without recording it.
-        before_record_response: ``HttpResponse -> HttpResponse | None``
-            applied before recording; ``None`` does not record it.
-        decode_compressed_response: Store compressed bodies decoded.
-        cassette_store: An engine ``CassetteStore`` to use instead of the one
-            the cassette's extension chooses.
+        **cassette_options: The options of ``interposition.http.use_cassette``
+            (``record_mode``, ``match_on``, ``allow_playback_repeats``,
+            ``redact``, ``filter_headers``, ``filter_query_parameters``,
+            ``filter_post_data_parameters``, ``before_record_request``,
+            ``before_record_response``, ``ignore_hosts``, ``ignore_localhost``,
+            ``decode_compressed_response``, ``cassette_store``; see
+            ``interposition.http.CassetteOptions``), for ``cassette=``.
         replay_timing: Replay streamed responses with the delays recorded
             between their chunks (default ``False``: as fast as possible).
     """
@@ -166,18 +150,8 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         upstream_ssl: ssl.SSLContext | bool | None = None,
         upstream_resolver: AbstractResolver | None = None,
         cassette: str | Path | None = None,
-        record_mode: RecordMode = "once",
-        match_on: MatchOn | None = None,
-        allow_playback_repeats: bool = False,
-        redact: bool = True,
-        filter_headers: Iterable[FilterSpec] = (),
-        filter_query_parameters: Iterable[FilterSpec] = (),
-        filter_post_data_parameters: Iterable[FilterSpec] = (),
-        before_record_request: RequestHook | None = None,
-        before_record_response: ResponseHook | None = None,
-        decode_compressed_response: bool = False,
-        cassette_store: CassetteStore | None = None,
         replay_timing: bool = False,
+        **cassette_options: Unpack[CassetteOptionsArgs],
     ) -> None:
         if isinstance(passthrough, str):
             raise TypeError("passthrough takes a list of hosts, not a string")
@@ -187,6 +161,14 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
                 "mock_external_urls=True: without it only requests sent to "
                 "m.server_url reach the mock, and everything else already goes "
                 "to the real network."
+            )
+        if cassette_options:
+            cassette_options = _known_options(cassette_options)
+        if cassette_options and cassette is None:
+            names = ", ".join(sorted(cassette_options))
+            raise configuration_error(
+                f"{names} configure a cassette: pass cassette='path' with them, "
+                "or leave them out."
             )
         if cassette is not None and not mock_external_urls:
             raise configuration_error(
@@ -204,22 +186,16 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         self._cassette: CassetteFallback | None = None
         if cassette is not None:
             # Lazy: only a mock with a cassette imports interposition.http.
-            from ._cassette import CassetteFallback, check_options  # noqa: PLC0415
+            from interposition.http import CassetteOptions  # noqa: PLC0415
 
-            options: dict[str, Any] = {
-                "record_mode": record_mode,
-                "match_on": match_on,
-                "allow_playback_repeats": allow_playback_repeats,
-                "redact": redact,
-                "filter_headers": _listed(filter_headers),
-                "filter_query_parameters": _listed(filter_query_parameters),
-                "filter_post_data_parameters": _listed(filter_post_data_parameters),
-                "before_record_request": before_record_request,
-                "before_record_response": before_record_response,
-                "decode_compressed_response": decode_compressed_response,
-                "cassette_store": cassette_store,
-            }
-            check_options(options)
+            from ._cassette import CassetteFallback  # noqa: PLC0415
+
+            options = CassetteOptions.from_kwargs(**cassette_options)
+            if options.adapters is not None:
+                raise configuration_error(
+                    "adapters= is a use_cassette option: a mock's cassette "
+                    "records that mock's aiohttp traffic only."
+                )
             self._cassette = CassetteFallback(
                 cassette,
                 options,
@@ -664,6 +640,22 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         )
 
 
-def _listed(items: Iterable[FilterSpec]) -> Any:
-    """A filter option as ``use_cassette`` keeps it (a str is left for the check)."""
-    return items if isinstance(items, str) else tuple(items)
+def _known_options(given: Mapping[str, object]) -> Any:
+    """The cassette options among ``given``; a warning names the others.
+
+    Unknown keyword arguments are ignored with a ``DeprecationWarning``, as
+    the published aiointercept does (aioresponses code passes some).
+    """
+    from interposition.http import CassetteOptions  # noqa: PLC0415
+    from interposition.http._options import suggest  # noqa: PLC0415
+
+    known = CassetteOptions.names()
+    unknown = [name for name in given if name not in known]
+    for name in unknown:
+        warnings.warn(
+            f"aiointercept() got an unknown keyword argument {name!r}"
+            f"{suggest(name, known)}; it is ignored",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return {name: value for name, value in given.items() if name in known}

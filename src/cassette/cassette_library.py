@@ -13,6 +13,7 @@ it is asked for.
 from __future__ import annotations
 
 import abc
+import functools
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit
 from interposition.errors import ConfigurationError
 from interposition.http import (
     CassetteContext,
+    CassetteOptions,
     CassetteSession,
     HttpRequest,
     HttpResponse,
@@ -65,6 +67,15 @@ DEFAULT_CONFIG: Final[Mapping[str, object]] = {"log_cassette_used": False}
 #: What distinguishes two recordings: as in cassette 0.3, the request
 #: headers and body as well as the method and the URL.
 MATCH_ON: Final = ("method", "url", "headers", "body")
+
+
+@functools.cache
+def _play_options() -> CassetteOptions:
+    """The options of every play (built once; each play adds its store)."""
+    return CassetteOptions(
+        record_mode="new_episodes", match_on=MATCH_ON, allow_playback_repeats=True
+    )
+
 
 _FORMATS: Final[Mapping[str, FileFormat]] = {
     "json": "json",
@@ -416,11 +427,7 @@ class CassetteLibrary(abc.ABC):
             store = self.cassette_store()
             try:
                 CassetteSession(
-                    self.filename,
-                    record_mode="new_episodes",
-                    match_on=MATCH_ON,
-                    allow_playback_repeats=True,
-                    cassette_store=store,
+                    self.filename, _play_options(), cassette_store=store
                 ).broker.record(interaction)
             finally:
                 _close(store)
@@ -497,13 +504,7 @@ class CassetteLibrary(abc.ABC):
         store = self.cassette_store()
         try:
             listing = self._listing(store)
-            context = use_cassette(
-                self.filename,
-                record_mode="new_episodes",
-                match_on=MATCH_ON,
-                allow_playback_repeats=True,
-                cassette_store=store,
-            )
+            context = use_cassette(self.filename, _play_options(), cassette_store=store)
             session = context.__enter__()
         except BaseException:
             _close(store)

@@ -531,3 +531,36 @@ async def test_filters_hooks_and_body_matching_are_those_of_use_cassette(
             assert (resp.status, await resp.read()) == recorded[1]
         async with session.post(f"{live.base}/echo", data=b"one") as resp:
             assert (resp.status, await resp.read()) == recorded[0]
+
+
+def test_cassette_options_become_one_options_object(tmp_path: Path) -> None:
+    from interposition.http import CassetteOptions
+
+    mock = aiointercept(
+        mock_external_urls=True,
+        cassette=tmp_path / "c.json",
+        record_mode="none",
+        filter_headers=["x-secret"],
+    )
+    assert mock._cassette is not None
+    options = mock._cassette._options
+    assert isinstance(options, CassetteOptions)
+    assert (options.record_mode, options.filter_headers) == ("none", ("x-secret",))
+
+
+def test_unknown_constructor_keywords_warn_and_are_ignored(tmp_path: Path) -> None:
+    with pytest.warns(DeprecationWarning, match="did you mean 'record_mode'"):
+        mock = aiointercept(
+            mock_external_urls=True,
+            cassette=tmp_path / "c.json",
+            recod_mode="none",  # type: ignore[call-arg]
+        )
+    assert mock._cassette is not None
+    assert mock._cassette._options.record_mode == "once"
+
+
+def test_cassette_options_without_a_cassette_are_an_error() -> None:
+    with pytest.raises(ConfigurationError, match="record_mode configure a cassette"):
+        aiointercept(mock_external_urls=True, record_mode="none")
+    with pytest.raises(ConfigurationError, match="adapters= is a use_cassette"):
+        aiointercept(mock_external_urls=True, cassette="c.json", adapters=["httpx"])

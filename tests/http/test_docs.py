@@ -44,3 +44,13 @@ def test_async_decorator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     namespace: dict[str, object] = {}
     exec(compile(block, str(DOC), "exec"), namespace)
     asyncio.run(namespace["test_user"]())  # type: ignore[operator]
+
+
+def test_shared_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _prerecord(Path("tests/cassettes/users.yaml"))
+    _prerecord(Path("tests/cassettes/orders.yaml"))
+    (block,) = [b for b in _blocks() if "CassetteOptions(" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(block, str(DOC), "exec"), namespace)
+    assert namespace["STRICT"].record_mode == "none"  # type: ignore[attr-defined]

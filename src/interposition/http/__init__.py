@@ -34,6 +34,13 @@ from interposition.http._matching import (
     normalize_url,
     predicate,
 )
+from interposition.http._options import (
+    CassetteOptions,
+    CassetteOptionsArgs,
+    RecordMode,
+    RequestHook,
+    ResponseHook,
+)
 from interposition.http._patching import (
     AdapterSpec,
     Patch,
@@ -51,9 +58,6 @@ from interposition.http._session import (
     CassetteSession,
     HttpInteractionNotFoundError,
     LiveCall,
-    RecordMode,
-    RequestHook,
-    ResponseHook,
     current_session,
     passthrough,
 )
@@ -66,6 +70,8 @@ __all__ = [
     "SENSITIVE_HEADERS",
     "AdapterSpec",
     "CassetteContext",
+    "CassetteOptions",
+    "CassetteOptionsArgs",
     "CassetteSession",
     "FilterSpec",
     "Headers",

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, Unpack, cast
 
-from interposition.http._matching import MatchOn
+from interposition.http._options import CassetteOptions, CassetteOptionsArgs
 from interposition.http._patching import Patch, acquire_adapters, release_adapters
-from interposition.http._redaction import FilterSpec
-from interposition.http._session import (
-    CassetteSession,
-    RecordMode,
-    RequestHook,
-    ResponseHook,
-)
-from interposition.services import CassetteStore
+from interposition.http._session import CassetteSession
 
 __all__ = ["CassetteContext", "use_cassette"]
 
@@ -34,25 +27,17 @@ class CassetteContext:
     them, in ``finally``. Entering yields the session.
     """
 
-    def __init__(
-        self,
-        path: Path | str,
-        options: dict[str, Any],
-        adapters: Iterable[str] | None,
-    ) -> None:
+    def __init__(self, path: Path | str, options: CassetteOptions) -> None:
         self._path = path
-        self._options = options
-        self._adapters = None if adapters is None else tuple(adapters)
+        self.options: CassetteOptions = options
         self._entered: list[tuple[CassetteSession, object, list[Patch]]] = []
-        # Fail early on a bad argument, at the call site.
-        CassetteSession.check_options(**options)
 
     def __repr__(self) -> str:
         return f"use_cassette({str(self._path)!r})"
 
     def _open(self) -> CassetteSession:
-        session = CassetteSession(self._path, **self._options)
-        patches = acquire_adapters(self._adapters)
+        session = CassetteSession(self._path, self.options)
+        patches = acquire_adapters(self.options.adapters)
         try:
             token = session._activate()
         except BaseException:
@@ -91,7 +76,7 @@ class CassetteContext:
         self._close()
 
     def _fresh(self) -> CassetteContext:
-        return CassetteContext(self._path, self._options, self._adapters)
+        return CassetteContext(self._path, self.options)
 
     def __call__(self, function: Callable[P, R]) -> Callable[P, R]:
         """Decorate a function (or coroutine function) to run inside the cassette."""
@@ -115,21 +100,9 @@ class CassetteContext:
 
 def use_cassette(
     path: Path | str,
-    *,
-    record_mode: RecordMode = "once",
-    match_on: MatchOn | None = None,
-    allow_playback_repeats: bool = False,
-    redact: bool = True,
-    filter_headers: Iterable[FilterSpec] = (),
-    filter_query_parameters: Iterable[FilterSpec] = (),
-    filter_post_data_parameters: Iterable[FilterSpec] = (),
-    before_record_request: RequestHook | None = None,
-    before_record_response: ResponseHook | None = None,
-    ignore_hosts: Iterable[str] = (),
-    ignore_localhost: bool = False,
-    decode_compressed_response: bool = False,
-    adapters: Iterable[str] | None = None,
-    cassette_store: CassetteStore | None = None,
+    options: CassetteOptions | None = None,
+    /,
+    **kwargs: Unpack[CassetteOptionsArgs],
 ) -> CassetteContext:
     """Record and replay the HTTP traffic of a block, a function or a coroutine.
 
@@ -139,64 +112,27 @@ def use_cassette(
     Args:
         path: The cassette; its extension chooses the format (``.json``,
             ``.yaml``/``.yml``, ``.jsonl``, none for a directory).
-        record_mode: ``none`` (replay only), ``once`` (default: record when
-            the cassette does not exist yet, else replay only),
-            ``new_episodes`` (replay what is recorded, record the rest) or
-            ``all`` (re-record everything; the file is replaced on the first
-            recording).
-        match_on: Field names among ``method``, ``url``, ``scheme``, ``host``,
-            ``port``, ``path``, ``query``, ``headers``, ``body``,
-            ``json_body`` and ``header:<name>`` (default: method and
-            normalized URL); or a key function ``HttpRequest -> hashable``;
-            or ``interposition.http.predicate(fn)``, a slow fallback.
-        allow_playback_repeats: Once every recording of a request was played
-            (in order), replay the last one again instead of failing.
-        redact: Redact credentials (Authorization, Cookie, Set-Cookie, API
-            keys, token-like query and JSON fields) before writing.
-        filter_headers: More headers to redact: names, or (name, replacement)
-            pairs; a replacement of None removes the header.
-        filter_query_parameters: More query parameters to redact, likewise.
-        filter_post_data_parameters: More JSON / form body fields, likewise.
-        before_record_request: ``HttpRequest -> HttpRequest | None``, applied
-            before recording and before matching; None lets the request go
-            to the network, neither replayed nor recorded.
-        before_record_response: ``HttpResponse -> HttpResponse | None``,
-            applied before recording; None does not record the exchange.
-        ignore_hosts: Host names whose requests go to the network untouched.
-        ignore_localhost: Let localhost / 127.0.0.1 / ::1 through untouched.
-        decode_compressed_response: Store gzip / deflate (and brotli when the
-            brotli package is installed) bodies decoded, without
-            Content-Encoding.
-        adapters: Restrict to these adapters (default: every installed one).
-        cassette_store: Use this store instead of choosing one by extension.
+        options: A ``CassetteOptions`` built beforehand; keyword arguments
+            change some of them.
+        **kwargs: The options by name (every attribute of
+            ``CassetteOptions``): ``record_mode`` (``none``, ``once`` (the
+            default), ``new_episodes``, ``all``), ``match_on``,
+            ``allow_playback_repeats``, ``redact``, ``filter_headers``,
+            ``filter_query_parameters``, ``filter_post_data_parameters``,
+            ``before_record_request``, ``before_record_response``,
+            ``ignore_hosts``, ``ignore_localhost``,
+            ``decode_compressed_response``, ``adapters``,
+            ``cassette_store``.
 
     Returns:
         A CassetteContext; entering it yields the CassetteSession.
 
     Raises:
-        ConfigurationError: For an invalid argument (at this call).
+        ConfigurationError: For an unknown option (the closest name is
+            suggested) or an invalid value, at this call.
     """
-    options: dict[str, Any] = {
-        "record_mode": record_mode,
-        "match_on": match_on,
-        "allow_playback_repeats": allow_playback_repeats,
-        "redact": redact,
-        "filter_headers": tuple(filter_headers)
-        if not isinstance(filter_headers, str)
-        else filter_headers,
-        "filter_query_parameters": tuple(filter_query_parameters)
-        if not isinstance(filter_query_parameters, str)
-        else filter_query_parameters,
-        "filter_post_data_parameters": tuple(filter_post_data_parameters)
-        if not isinstance(filter_post_data_parameters, str)
-        else filter_post_data_parameters,
-        "before_record_request": before_record_request,
-        "before_record_response": before_record_response,
-        "ignore_hosts": tuple(ignore_hosts)
-        if not isinstance(ignore_hosts, str)
-        else ignore_hosts,
-        "ignore_localhost": ignore_localhost,
-        "decode_compressed_response": decode_compressed_response,
-        "cassette_store": cassette_store,
-    }
-    return CassetteContext(path, options, adapters)
+    if options is None:
+        options = CassetteOptions.from_kwargs(**kwargs)
+    elif kwargs:
+        options = options.replace(**kwargs)
+    return CassetteContext(path, options)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Final, Literal, TypeAlias, get_args
+from typing import Any, Final, TypeAlias, Unpack
 from urllib.parse import urlsplit
 
-from interposition.errors import ConfigurationError, InteractionNotFoundError
+from interposition.errors import InteractionNotFoundError
 from interposition.hooks import BrokerHooks
 from interposition.http._compression import decode_response
 from interposition.http._mapping import (
@@ -32,14 +32,14 @@ from interposition.http._mapping import (
     response_from_chunks,
     to_interaction,
 )
-from interposition.http._matching import (
-    DEFAULT_MATCH_ON,
-    MatchOn,
-    build_differ,
-    build_matcher,
+from interposition.http._options import (
+    LOCALHOSTS,
+    CassetteOptions,
+    CassetteOptionsArgs,
+    RecordMode,
+    RequestHook,
+    ResponseHook,
 )
-from interposition.http._redaction import FilterSpec, Redactor
-from interposition.matching import KeyFunction, PredicateMatcher
 from interposition.models import (
     Cassette,
     Interaction,
@@ -61,24 +61,8 @@ __all__ = [
     "passthrough",
 ]
 
-#: ``none``: replay only. ``once``: record when the cassette does not exist yet,
-#: else replay only. ``new_episodes``: replay what is recorded, record the
-#: rest. ``all``: re-record everything (the file is replaced on first record).
-RecordMode: TypeAlias = Literal["none", "once", "new_episodes", "all"]
-
 #: Performs a request on the network.
 LiveCall: TypeAlias = Callable[[HttpRequest], HttpResponse]
-
-#: ``before_record_request``: return the request to record, or None to let
-#: this request go to the network without being recorded or replayed.
-RequestHook: TypeAlias = Callable[[HttpRequest], HttpRequest | None]
-
-#: ``before_record_response``: return the response to record, or None to not
-#: record this exchange.
-ResponseHook: TypeAlias = Callable[[HttpResponse], HttpResponse | None]
-
-#: Hosts ``ignore_localhost`` lets through.
-LOCALHOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104
 
 _ACTIVE: ContextVar[CassetteSession | None] = ContextVar(
     "interposition_http_session", default=None
@@ -218,116 +202,41 @@ class CassetteSession:
     def __init__(
         self,
         path: Path | str,
-        *,
-        record_mode: RecordMode = "once",
-        match_on: MatchOn | None = None,
-        allow_playback_repeats: bool = False,
-        redact: bool = True,
-        filter_headers: Iterable[FilterSpec] = (),
-        filter_query_parameters: Iterable[FilterSpec] = (),
-        filter_post_data_parameters: Iterable[FilterSpec] = (),
-        before_record_request: RequestHook | None = None,
-        before_record_response: ResponseHook | None = None,
-        ignore_hosts: Iterable[str] = (),
-        ignore_localhost: bool = False,
-        decode_compressed_response: bool = False,
-        cassette_store: CassetteStore | None = None,
+        options: CassetteOptions | None = None,
+        /,
+        **kwargs: Unpack[CassetteOptionsArgs],
     ) -> None:
         """Load (or prepare) the cassette at ``path``.
 
-        See ``use_cassette`` for the arguments.
+        Args:
+            path: The cassette file or directory.
+            options: The options (see ``CassetteOptions``); keyword arguments
+                build them, or change some of the given ones.
+            **kwargs: Options by name, as ``use_cassette`` takes them.
 
         Raises:
             ConfigurationError: For an invalid argument.
             CassetteLoadError: When the cassette exists but cannot be read.
         """
-        self.check_options(
-            record_mode=record_mode,
-            match_on=match_on,
-            before_record_request=before_record_request,
-            before_record_response=before_record_response,
-            ignore_hosts=ignore_hosts,
-        )
+        if options is None:
+            options = CassetteOptions.from_kwargs(**kwargs)
+        elif kwargs:
+            options = options.replace(**kwargs)
+        self.options: CassetteOptions = options
         self.path: Path = Path(path)
-        self.record_mode: RecordMode = record_mode
-        self._redactor = Redactor.build(
-            defaults=redact,
-            filter_headers=filter_headers,
-            filter_query_parameters=filter_query_parameters,
-            filter_post_data_parameters=filter_post_data_parameters,
-        )
-        self._before_record_request = before_record_request
-        self._before_record_response = before_record_response
-        ignored = {host.lower().strip("[]") for host in ignore_hosts}
-        if ignore_localhost:
-            ignored |= LOCALHOSTS
-        self._ignored_hosts = frozenset(ignored)
-        self._decode = decode_compressed_response
-        matcher, fields = build_matcher(match_on)
-        self._url_only = (
-            not isinstance(matcher, PredicateMatcher)
-            and match_on is not None
-            and not callable(match_on)
-            and all(
-                field in ("method", "url", "scheme", "host", "port", "path", "query")
-                for field in fields
-            )
-        ) or match_on is None
-        self._fields = fields if match_on is not None else DEFAULT_MATCH_ON
+        self.record_mode: RecordMode = options.record_mode
+        self._redactor = options.redactor
+        self._before_record_request = options.before_record_request
+        self._before_record_response = options.before_record_response
+        self._ignored_hosts = options.ignored_hosts
+        self._decode = options.decode_compressed_response
+        self._url_only = options.url_only
         self._open = False
         self._responses: dict[int, tuple[ResponseChunk, HttpResponse]] = {}
-        self._broker = self._make_broker(
-            cassette_store, matcher, allow_playback_repeats=allow_playback_repeats
-        )
+        self._broker = self._make_broker(options)
 
-    @staticmethod
-    def check_options(
-        *,
-        record_mode: object = "once",
-        match_on: object = None,
-        before_record_request: object = None,
-        before_record_response: object = None,
-        ignore_hosts: object = (),
-        filter_headers: object = (),
-        filter_query_parameters: object = (),
-        filter_post_data_parameters: object = (),
-        **_: object,
-    ) -> None:
-        """Validate ``use_cassette`` options without opening anything.
-
-        Raises:
-            ConfigurationError: For an invalid argument.
-        """
-        if record_mode not in get_args(RecordMode):
-            msg = (
-                "record_mode must be one of 'none', 'once', 'new_episodes', "
-                f"'all', not {record_mode!r}"
-            )
-            raise ConfigurationError(msg)
-        for name, hook in (
-            ("before_record_request", before_record_request),
-            ("before_record_response", before_record_response),
-        ):
-            if hook is not None and not callable(hook):
-                msg = f"{name} must be a callable or None, not {hook!r}"
-                raise ConfigurationError(msg)
-        if isinstance(ignore_hosts, str):
-            msg = f"ignore_hosts must be a list of host names, not {ignore_hosts!r}"
-            raise ConfigurationError(msg)
-        build_matcher(match_on)  # type: ignore[arg-type]
-        Redactor.build(
-            filter_headers=filter_headers,  # type: ignore[arg-type]
-            filter_query_parameters=filter_query_parameters,  # type: ignore[arg-type]
-            filter_post_data_parameters=filter_post_data_parameters,  # type: ignore[arg-type]
-        )
-
-    def _make_broker(
-        self,
-        store: CassetteStore | None,
-        matcher: KeyFunction | PredicateMatcher,
-        *,
-        allow_playback_repeats: bool,
-    ) -> Broker:
+    def _make_broker(self, options: CassetteOptions) -> Broker:
+        store = options.cassette_store
         if store is None:
             store = store_for_path(self.path, create_if_missing=True)
         exists = _cassette_exists(store, self.path)
@@ -347,22 +256,23 @@ class CassetteSession:
             on_miss=self._on_miss,
             before_record=self._before_record,
         )
-        options = {
-            "match_on": matcher,
+        broker_options: dict[str, Any] = {
+            "match_on": options.matcher,
             "playback": "sequential",
-            "allow_playback_repeats": allow_playback_repeats,
+            "allow_playback_repeats": options.allow_playback_repeats,
             "hooks": hooks,
-            "differ": build_differ(self._fields),
+            "differ": options.differ,
         }
         if mode == "record":
             # Start empty: 'all' re-records, and the first recording writes
             # the whole file (replacing what was there).
-            return Broker(Cassette(interactions=()), mode, None, store, **options)  # type: ignore[arg-type]
+            empty = Cassette(interactions=())
+            return Broker(empty, mode, None, store, **broker_options)
         # Otherwise every recording is appended, also to a file that does not
         # exist yet: two sessions recording into one new cassette (threads,
         # xdist workers) add to each other's recordings instead of replacing
         # them.
-        return Broker.from_store(store, mode, None, **options)
+        return Broker.from_store(store, mode, None, **broker_options)
 
     # -- engine hooks ---------------------------------------------------------
 
