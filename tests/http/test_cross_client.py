@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import httpx2
 import pytest
 import requests
 import urllib3
@@ -73,6 +74,21 @@ def _with_httpx_async(method: str, url: str, body: bytes | None) -> tuple[int, b
     return asyncio.run(call())
 
 
+def _with_httpx2(method: str, url: str, body: bytes | None) -> tuple[int, bytes]:
+    with httpx2.Client() as client:
+        response = client.request(method, url, content=body)
+        return response.status_code, response.content
+
+
+def _with_httpx2_async(method: str, url: str, body: bytes | None) -> tuple[int, bytes]:
+    async def call() -> tuple[int, bytes]:
+        async with httpx2.AsyncClient() as client:
+            response = await client.request(method, url, content=body)
+            return response.status_code, response.content
+
+    return asyncio.run(call())
+
+
 CLIENTS: dict[str, Client] = {
     "http.client": _with_http_client,
     "urllib": _with_urllib,
@@ -80,6 +96,8 @@ CLIENTS: dict[str, Client] = {
     "requests": _with_requests,
     "httpx": _with_httpx,
     "httpx-async": _with_httpx_async,
+    "httpx2": _with_httpx2,
+    "httpx2-async": _with_httpx2_async,
 }
 
 EXCHANGES: list[tuple[str, str, bytes | None, tuple[int, bytes]]] = [

@@ -40,7 +40,7 @@ def test_quick_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_async_decorator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     _prerecord(Path("tests/cassettes/users.yaml"))
-    (block,) = [b for b in _blocks() if "import httpx" in b]
+    (block,) = [b for b in _blocks() if "import httpx\n" in b]
     namespace: dict[str, object] = {}
     exec(compile(block, str(DOC), "exec"), namespace)
     asyncio.run(namespace["test_user"]())  # type: ignore[operator]
@@ -54,3 +54,15 @@ def test_shared_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     namespace: dict[str, object] = {}
     exec(compile(block, str(DOC), "exec"), namespace)
     assert namespace["STRICT"].record_mode == "none"  # type: ignore[attr-defined]
+
+
+def test_cassette_transport(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _prerecord(Path("tests/cassettes/users.yaml"))
+    (block,) = [b for b in _blocks() if "CassetteTransport(" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(block, str(DOC), "exec"), namespace)
+    client = namespace["client"]
+    response = client.get("https://api.example.com/users/1")  # type: ignore[attr-defined]
+    assert response.json() == {"id": 1}
+    assert namespace["session"].all_played  # type: ignore[attr-defined]

@@ -118,7 +118,8 @@ _REGISTRY: dict[str, AdapterSpec] = {
         AdapterSpec("http.client", "interposition.http._httpclient", "http.client"),
         AdapterSpec("urllib3", "interposition.http._urllib3", "urllib3"),
         AdapterSpec("requests", "interposition.http._requests", "requests"),
-        AdapterSpec("httpx", "interposition.http._httpx", "httpx"),
+        AdapterSpec("httpx", "interposition.http.httpx", "httpx"),
+        AdapterSpec("httpx2", "interposition.http.httpx2", "httpx2"),
     )
 }
 _REGISTRY_LOCK = threading.Lock()
