@@ -12,6 +12,7 @@ import requests
 from interposition import ConfigurationError
 from interposition.http import (
     HttpResponse,
+    UninterceptedConnectionWarning,
     decode_response,
     supported_encodings,
     use_cassette,
@@ -73,8 +74,11 @@ def test_decode_response_leaves_unknown_or_broken_codings_alone() -> None:
 
 
 def test_adapters_can_be_restricted(server: LiveServer, cassette_path: Path) -> None:
-    with use_cassette(cassette_path, adapters=["http.client"], record_mode="none"):
-        # requests and urllib3 are not patched: this goes to the network.
+    with (
+        use_cassette(cassette_path, adapters=["http.client"], record_mode="none"),
+        pytest.warns(UninterceptedConnectionWarning, match="opened by urllib3"),
+    ):
+        # requests and urllib3 are not patched: this goes to the network, loudly.
         assert requests.get(server.url + "/text", timeout=5).ok
     context = use_cassette(cassette_path, adapters=["curl"])
     with pytest.raises(ConfigurationError, match="unknown adapter 'curl'"):

@@ -61,6 +61,7 @@ from interposition.http._session import (
     current_session,
     passthrough,
 )
+from interposition.http._unseen import UninterceptedConnectionWarning
 
 __all__ = [
     "DEFAULT_MATCH_ON",
@@ -88,6 +89,7 @@ __all__ = [
     "Redactor",
     "RequestHook",
     "ResponseHook",
+    "UninterceptedConnectionWarning",
     "adapter_names",
     "build_url",
     "current_session",

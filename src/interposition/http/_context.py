@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, TypeVar, Unpack, cast
 from interposition.http._options import CassetteOptions, CassetteOptionsArgs
 from interposition.http._patching import Patch, acquire_adapters, release_adapters
 from interposition.http._session import CassetteSession
+from interposition.http._unseen import GUARD, forget
 
 __all__ = ["CassetteContext", "use_cassette"]
 
@@ -39,6 +40,8 @@ class CassetteContext:
         session = CassetteSession(self._path, self.options)
         patches = acquire_adapters(self.options.adapters)
         try:
+            GUARD.acquire()
+            patches.append(GUARD)
             token = session._activate()
         except BaseException:
             release_adapters(patches)
@@ -52,6 +55,7 @@ class CassetteContext:
             session._deactivate(token)
         finally:
             release_adapters(patches)
+            forget(session)
 
     def __enter__(self) -> CassetteSession:
         return self._open()

@@ -32,7 +32,7 @@ from typing import Any
 
 from interposition.http._mapping import HttpRequest, HttpResponse
 from interposition.http._patching import Patch, PatchTarget
-from interposition.http._session import CassetteSession, current_session
+from interposition.http._session import CassetteSession, current_session, passthrough
 
 __all__ = ["HttpxFamily"]
 
@@ -156,8 +156,11 @@ class HttpxFamily:
 
     def handle(self, session: CassetteSession | None, request: Any, send: _Send) -> Any:
         """Answer ``request`` from ``session`` (None: send it untouched)."""
-        if session is None or not session.handles(str(request.url)):
+        if session is None:
             return send(request)
+        if not session.handles(str(request.url)):
+            with passthrough():
+                return send(request)
 
         def live(_: HttpRequest) -> HttpResponse:
             response = send(request)
@@ -183,8 +186,11 @@ class HttpxFamily:
         self, session: CassetteSession | None, request: Any, send: _AsyncSend
     ) -> Any:
         """The asyncio form of ``handle``."""
-        if session is None or not session.handles(str(request.url)):
+        if session is None:
             return await send(request)
+        if not session.handles(str(request.url)):
+            with passthrough():
+                return await send(request)
 
         async def live(_: HttpRequest) -> HttpResponse:
             response = await send(request)

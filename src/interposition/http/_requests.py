@@ -26,7 +26,7 @@ from urllib3.response import HTTPResponse
 
 from interposition.http._mapping import HttpRequest, HttpResponse
 from interposition.http._patching import Patch, PatchTarget
-from interposition.http._session import current_session
+from interposition.http._session import current_session, passthrough
 from interposition.http._urllib3_responses import (
     build_urllib3_response,
     http_response_from_urllib3,
@@ -129,8 +129,11 @@ def _patched_send(original: _Send) -> _Send:
     ) -> Response:
         session = current_session()
         url = request.url or ""
-        if session is None or not session.handles(url):
+        if session is None:
             return original(self, request, *args, **kwargs)
+        if not session.handles(url):
+            with passthrough():
+                return original(self, request, *args, **kwargs)
         body = request.body
         data = body if isinstance(body, bytes) else _body_bytes(body)
         if body is not None and not isinstance(body, (bytes, str)):

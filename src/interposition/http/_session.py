@@ -318,11 +318,21 @@ class CassetteSession:
         return self._open
 
     def handles(self, url: str) -> bool:
-        """Whether requests to this URL go through the cassette (not ignored)."""
+        """Whether requests to this URL go through the cassette (not ignored).
+
+        An adapter sends the requests it does not handle inside
+        ``passthrough()``, so they are not reported as unseen traffic.
+        """
         if not self._ignored_hosts:
             return True
-        host = (urlsplit(url).hostname or "").lower()
-        return host not in self._ignored_hosts
+        return self.handles_host(urlsplit(url).hostname or "")
+
+    def handles_host(self, host: str) -> bool:
+        """Whether this host (a name or an address) is not ignored."""
+        return (
+            not self._ignored_hosts
+            or host.lower().strip("[]") not in self._ignored_hosts
+        )
 
     def _ignored(self, request: HttpRequest) -> bool:
         if self._ignored_hosts and not self.handles(request.url):

@@ -20,7 +20,7 @@ from urllib3.response import BaseHTTPResponse
 
 from interposition.http._mapping import HttpRequest, HttpResponse, build_url
 from interposition.http._patching import Patch, PatchTarget
-from interposition.http._session import current_session
+from interposition.http._session import current_session, passthrough
 from interposition.http._urllib3_responses import (
     build_urllib3_response,
     http_response_from_urllib3,
@@ -76,9 +76,10 @@ def _patched_make_request(original: _MakeRequest) -> _MakeRequest:
             )
         full_url = build_url(self.scheme, self.host, self.port, url)
         if not session.handles(full_url):
-            return original(
-                self, conn, method, url, body, headers, retries, *args, **kwargs
-            )
+            with passthrough():
+                return original(
+                    self, conn, method, url, body, headers, retries, *args, **kwargs
+                )
         data = _body_bytes(body)
         request = HttpRequest(
             method.upper(),

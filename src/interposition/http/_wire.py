@@ -209,6 +209,9 @@ def cassette_connect(original: Connect) -> Connect:
             if session.handles(build_url(scheme, host, None, "/")):
                 self.sock = CassetteSocket(self, session, original)
                 return
+            with passthrough():
+                original(self)
+            return
         original(self)
 
     connect.__wrapped__ = original  # type: ignore[attr-defined]
