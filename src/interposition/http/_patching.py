@@ -119,6 +119,8 @@ _REGISTRY: dict[str, AdapterSpec] = {
         AdapterSpec("urllib3", "interposition.http._urllib3", "urllib3"),
         AdapterSpec("requests", "interposition.http._requests", "requests"),
         AdapterSpec("httpx", "interposition.http._httpx", "httpx"),
+        AdapterSpec("tornado", "interposition.http._tornado", "tornado"),
+        AdapterSpec("niquests", "interposition.http._niquests", "niquests"),
     )
 }
 _REGISTRY_LOCK = threading.Lock()
