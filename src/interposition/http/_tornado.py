@@ -352,6 +352,9 @@ async def _answer(
 
         answer = await session.handle_async(http_request, live)
         headers = httputil.HTTPHeaders()
+        if not flavour.simple:
+            # The curl client keeps the status line's reason as a header.
+            headers.add("X-Http-Reason", answer.reason)
         for name, value in answer.headers:
             headers.add(name, value)
         if _should_follow(request, answer.status, headers):
