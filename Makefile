@@ -43,14 +43,16 @@ test-aiohttp-oldest: $(OLDEST_STAMP)
 
 # niquests in a venv of its own: it installs urllib3-future, which replaces
 # the venv's urllib3 package, so the requests/urllib3 tests here run on
-# urllib3-future (and the main venv keeps real urllib3). INTERPOSITION_NIQUESTS
-# turns test_niquests.py's importorskip into a failure; -rs with the grep fails
-# the run if anything was skipped. The first run installs in about 20 s.
+# urllib3-future (and the main venv keeps real urllib3). pycurl comes too, for
+# tornado's curl client. INTERPOSITION_REQUIRE_CLIENTS turns test_niquests.py's
+# importorskip (and a missing pycurl) into a failure; -rs with the grep fails
+# the run if anything was skipped anyway. The first run installs in about 15 s.
 NIQUESTS_VENV ?= .venv-niquests
 NIQUESTS_STAMP := $(NIQUESTS_VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-NIQUESTS_TESTS := tests/http/test_niquests.py tests/http/test_clients.py \
-	tests/http/test_cross_client.py tests/http/test_streaming.py \
-	tests/http/test_https.py tests/http/test_redaction.py tests/http/test_record_modes.py
+NIQUESTS_TESTS := tests/http/test_niquests.py tests/http/test_tornado.py \
+	tests/http/test_clients.py tests/http/test_cross_client.py \
+	tests/http/test_streaming.py tests/http/test_https.py \
+	tests/http/test_redaction.py tests/http/test_record_modes.py
 
 $(NIQUESTS_STAMP): pyproject.toml Makefile
 	test -x $(NIQUESTS_VENV)/bin/python || $(PYTHON) -m venv $(NIQUESTS_VENV)
@@ -60,7 +62,7 @@ $(NIQUESTS_STAMP): pyproject.toml Makefile
 	rm -f $(NIQUESTS_VENV)/.installed-* && touch $@
 
 test-niquests: $(NIQUESTS_STAMP)
-	INTERPOSITION_NIQUESTS=1 $(NIQUESTS_VENV)/bin/python -m pytest $(NIQUESTS_TESTS) \
+	INTERPOSITION_REQUIRE_CLIENTS=niquests,pycurl $(NIQUESTS_VENV)/bin/python -m pytest $(NIQUESTS_TESTS) \
 		-q -p no:cacheprovider -rs > $(NIQUESTS_VENV)/last-run.txt 2>&1; \
 		status=$$?; cat $(NIQUESTS_VENV)/last-run.txt; test $$status -eq 0
 	! grep -q -i -E '(^SKIPPED|[0-9]+ skipped)' $(NIQUESTS_VENV)/last-run.txt

@@ -60,7 +60,7 @@ def _implementation(name: str) -> type[AsyncHTTPClient]:
 @pytest_asyncio.fixture(params=IMPLEMENTATIONS)
 async def client(request: pytest.FixtureRequest) -> AsyncIterator[AsyncHTTPClient]:
     implementation = _implementation(request.param)
-    instance = implementation(force_instance=True)  # type: ignore[call-arg]
+    instance = implementation(force_instance=True)
     assert type(instance) is implementation
     try:
         yield instance

@@ -366,7 +366,10 @@ async def _answer(
             header_callback(
                 f"{answer.http_version} {answer.status} {answer.reason}\r\n"
             )
-            for name, value in headers.get_all():
+            # The simple client reports the headers it parsed (and renamed);
+            # curl passes on the lines it received.
+            lines = headers.get_all() if flavour.simple else answer.headers
+            for name, value in lines:
                 header_callback(f"{name}: {value}\r\n")
             header_callback("\r\n")
         streaming_callback = request.streaming_callback
