@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m benchmarks [engine|http|aiohttp ...]``.
+"""Run the benchmarks: ``python -m benchmarks [NAME ...]`` (names: MODULES).
 
 With no argument, every benchmark module present runs, one after another.
 """
@@ -8,7 +8,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = {"engine": "bench_engine", "http": "bench_http", "aiohttp": "bench_aiohttp"}
+MODULES = {
+    "engine": "bench_engine",
+    "http": "bench_http",
+    "aiohttp": "bench_aiohttp",
+    "tornado-niquests": "bench_tornado_niquests",
+}
 
 
 def main(argv: list[str]) -> None:
