@@ -11,8 +11,8 @@ Both run in the same process, interleaved block by block (the order
 alternating; each replay block in a freshly entered cassette, its entry and
 the cassette's load not timed), for ROUNDS rounds. Each figure is the median
 over the rounds of the per-request time; the ratio is replay / loopback per
-round, and the spread is the lowest and highest of those per-round ratios. Target: replay at
-most 1.0x the loopback round trip.
+round, and the spread is the lowest and highest of those per-round ratios.
+Target: replay at most 1.0x the loopback round trip.
 
 tornado's ``AsyncHTTPClient`` (the simple client, which opens a connection per
 request, as it always does) runs in one asyncio loop. niquests is measured
