@@ -506,3 +506,30 @@ async def test_the_patch_is_undone(
     async with use_cassette(cassette_path):
         assert SimpleAsyncHTTPClient.fetch_impl is not original
     assert SimpleAsyncHTTPClient.fetch_impl is original
+
+
+def test_the_blocking_client(server: LiveServer, cassette_path: Path) -> None:
+    from tornado.httpclient import HTTPClient
+
+    def scenario() -> object:
+        client = HTTPClient()
+        try:
+            response = client.fetch(server.url + "/redirect")
+            with pytest.raises(HTTPClientError):
+                client.fetch(server.url + "/status/404")
+            return _view(response)
+        finally:
+            client.close()
+
+    live = scenario()
+    with use_cassette(cassette_path):
+        recorded = scenario()
+    server.stop()
+    with use_cassette(cassette_path, record_mode="none") as cassette:
+        replayed = scenario()
+        blocking = HTTPClient()
+        with pytest.raises(HttpInteractionNotFoundError):
+            blocking.fetch(server.url + "/nowhere")
+        blocking.close()
+    assert replayed == recorded == live
+    assert cassette.all_played
