@@ -14,6 +14,7 @@ gzip decoding and ``.http_version`` behave as on the wire; the request's
 answered at once (the response is not lazy). Live requests go through the
 original method (never multiplexed), inside ``passthrough()``, so the urllib3
 adapter below does not record them a second time.
+See ``docs/adr/0201-http-adapter-seams.md``.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ The request recorded carries the headers the simple client sends (``Host``,
 ``Connection``, ``User-Agent``, ``Content-Length``...): the adapter adds them
 to the request in place before asking the cassette, as the simple client
 does before it writes.
+See ``docs/adr/0201-http-adapter-seams.md``.
 """
 
 from __future__ import annotations
