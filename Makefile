@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test check lint types unit bench clean test-aiohttp-oldest
+.PHONY: demo test check lint types unit bench clean test-aiohttp-oldest test-niquests
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -41,7 +41,34 @@ $(OLDEST_STAMP): pyproject.toml Makefile
 test-aiohttp-oldest: $(OLDEST_STAMP)
 	$(OLDEST_VENV)/bin/python -m pytest tests/aiointercept -q -p no:cacheprovider
 
-test check: lint types unit test-aiohttp-oldest
+# niquests in a venv of its own: it installs urllib3-future, which replaces
+# the venv's urllib3 package, so the requests/urllib3 tests here run on
+# urllib3-future (and the main venv keeps real urllib3). pycurl comes too, for
+# tornado's curl client. INTERPOSITION_REQUIRE_CLIENTS turns test_niquests.py's
+# importorskip (and a missing pycurl) into a failure; -rs with the grep fails
+# the run if anything was skipped anyway. The first run installs in about 15 s.
+NIQUESTS_VENV ?= .venv-niquests
+NIQUESTS_STAMP := $(NIQUESTS_VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+NIQUESTS_TESTS := tests/http/test_niquests.py tests/http/test_tornado.py \
+	tests/http/test_clients.py tests/http/test_cross_client.py \
+	tests/http/test_streaming.py tests/http/test_https.py \
+	tests/http/test_redaction.py tests/http/test_record_modes.py
+
+$(NIQUESTS_STAMP): pyproject.toml Makefile
+	test -x $(NIQUESTS_VENV)/bin/python || $(PYTHON) -m venv $(NIQUESTS_VENV)
+	echo '*' > $(NIQUESTS_VENV)/.gitignore
+	$(NIQUESTS_VENV)/bin/python -m pip install --quiet -e '.[niquests,requests,httpx,brotli,tornado]' 'pycurl>=7.45' \
+		'pytest>=8.2' 'pytest-asyncio>=0.24' 'trustme>=1.1' 'hypothesis>=6.100'
+	rm -f $(NIQUESTS_VENV)/.installed-* && touch $@
+
+test-niquests: $(NIQUESTS_STAMP)
+	INTERPOSITION_REQUIRE_CLIENTS=niquests,pycurl $(NIQUESTS_VENV)/bin/python -m pytest $(NIQUESTS_TESTS) \
+		-q -p no:cacheprovider -rs > $(NIQUESTS_VENV)/last-run.txt 2>&1; \
+		status=$$?; cat $(NIQUESTS_VENV)/last-run.txt; test $$status -eq 0
+	! grep -q -i -E '(^SKIPPED|[0-9]+ skipped)' $(NIQUESTS_VENV)/last-run.txt
+	$(NIQUESTS_VENV)/bin/python -c 'import urllib3; assert urllib3.__version__.split(".")[-1].isdigit() and int(urllib3.__version__.split(".")[-1]) >= 900, urllib3.__version__'
+
+test check: lint types unit test-aiohttp-oldest test-niquests
 
 $(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
@@ -51,4 +78,4 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) .mypy_cache .ruff_cache .pytest_cache build dist
+	rm -rf $(VENV) $(OLDEST_VENV) $(NIQUESTS_VENV) .mypy_cache .ruff_cache .pytest_cache build dist

@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m benchmarks [engine|http|aiohttp ...]``.
+"""Run the benchmarks: ``python -m benchmarks [NAME ...]`` (names: MODULES).
 
 With no argument, every benchmark module present runs, one after another.
 """
@@ -13,6 +13,7 @@ MODULES = {
     "http": "bench_http",
     "aiohttp": "bench_aiohttp",
     "httpx2": "bench_httpx2",
+    "tornado-niquests": "bench_tornado_niquests",
 }
 
 

@@ -120,6 +120,8 @@ _REGISTRY: dict[str, AdapterSpec] = {
         AdapterSpec("requests", "interposition.http._requests", "requests"),
         AdapterSpec("httpx", "interposition.http.httpx", "httpx"),
         AdapterSpec("httpx2", "interposition.http.httpx2", "httpx2"),
+        AdapterSpec("tornado", "interposition.http._tornado", "tornado"),
+        AdapterSpec("niquests", "interposition.http._niquests", "niquests"),
     )
 }
 _REGISTRY_LOCK = threading.Lock()

@@ -1,12 +1,15 @@
 """A real urllib3 ``HTTPResponse`` over a replayed ``HttpResponse``.
 
 Shared by the urllib3 and requests adapters (requests reads urllib3
-responses); it patches nothing.
+responses); it patches nothing. It works with urllib3 2.x and with
+urllib3-future (the fork niquests installs under the name ``urllib3``), whose
+``HTTPResponse`` takes no ``version_string`` and numbers HTTP/3 as 30.
 """
 
 from __future__ import annotations
 
 import http.client
+import inspect
 import io
 from typing import Any, Final
 
@@ -21,7 +24,19 @@ __all__ = [
     "urllib3_response_args",
 ]
 
-_VERSIONS: Final = {"HTTP/1.0": 10, "HTTP/1.1": 11, "HTTP/2": 20, "HTTP/2.0": 20}
+_VERSIONS: Final = {
+    "HTTP/1.0": 10,
+    "HTTP/1.1": 11,
+    "HTTP/2": 20,
+    "HTTP/2.0": 20,
+    "HTTP/3": 30,
+}
+_VERSION_STRINGS: Final = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2", 30: "HTTP/3"}
+
+#: urllib3 2.x takes ``version_string``; urllib3-future does not.
+_TAKES_VERSION_STRING: Final = (
+    "version_string" in inspect.signature(HTTPResponse.__init__).parameters
+)
 
 
 class _CookieSource:
@@ -88,12 +103,11 @@ def urllib3_response_args(
             cookie_source = _CookieSource(headers, method)
             break
     version = response.http_version
-    return {
+    args: dict[str, Any] = {
         "body": io.BytesIO(response.body),
         "headers": list(headers),
         "status": response.status,
         "version": _VERSIONS.get(version, 11),
-        "version_string": version,
         "reason": response.reason,
         "preload_content": preload_content,
         "decode_content": decode_content,
@@ -105,6 +119,16 @@ def urllib3_response_args(
         "request_method": method,
         "request_url": url,
     }
+    if _TAKES_VERSION_STRING:
+        args["version_string"] = version
+    return args
+
+
+def _version_string(wire: Any) -> str:
+    named = getattr(wire, "version_string", None)
+    if isinstance(named, str) and named:
+        return named
+    return _VERSION_STRINGS.get(getattr(wire, "version", 11), "HTTP/1.1")
 
 
 def http_response_from_urllib3(wire: Any) -> HttpResponse:
@@ -114,5 +138,5 @@ def http_response_from_urllib3(wire: Any) -> HttpResponse:
         reason=wire.reason or "",
         headers=tuple(wire.headers.items()),
         body=wire.read(decode_content=False),
-        http_version=getattr(wire, "version_string", "HTTP/1.1"),
+        http_version=_version_string(wire),
     )
