@@ -119,6 +119,8 @@ _REGISTRY: dict[str, AdapterSpec] = {
         AdapterSpec("urllib3", "interposition.http._urllib3", "urllib3"),
         AdapterSpec("requests", "interposition.http._requests", "requests"),
         AdapterSpec("httpx", "interposition.http._httpx", "httpx"),
+        AdapterSpec("httplib2", "interposition.http._httplib2", "httplib2"),
+        AdapterSpec("pycurl", "interposition.http._pycurl", "pycurl"),
     )
 }
 _REGISTRY_LOCK = threading.Lock()
