@@ -14,7 +14,9 @@ decompression, retries.
 A connection httplib2 keeps open from before the cassette (a keep-alive
 ``Http`` object reused) still holds a real socket, and ``connect`` would not
 run again; ``putrequest`` closes such a connection when a cassette handles
-its host, so the next request reconnects through the cassette.
+its host, so the next request reconnects through the cassette. After a miss
+(raised from ``getresponse``), the connection is closed too, so that it is
+not left waiting for a response that will never come.
 
 A live request opens the real connection with httplib2's own ``connect``
 (its proxy settings, ``ca_certs``, ``disable_ssl_certificate_validation``),
@@ -31,6 +33,7 @@ from typing import Any
 
 import httplib2
 
+from interposition.errors import InterpositionError
 from interposition.http._mapping import build_url
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session
@@ -39,6 +42,7 @@ from interposition.http._wire import CassetteSocket, Connect, cassette_connect
 __all__ = ["PATCH"]
 
 _PutRequest = Callable[..., None]
+_GetResponse = Callable[[http.client.HTTPConnection], http.client.HTTPResponse]
 
 
 def _live_connect(original: Connect) -> Connect:
@@ -87,6 +91,21 @@ def _patched_putrequest(original: _PutRequest) -> _PutRequest:
     return putrequest
 
 
+def _patched_getresponse(original: _GetResponse) -> _GetResponse:
+    def getresponse(self: http.client.HTTPConnection) -> http.client.HTTPResponse:
+        try:
+            return original(self)
+        except InterpositionError:
+            # A miss, raised while http.client waits for the response, would
+            # leave the connection waiting for ever: close it, as httplib2
+            # does after a network error, so the next request reconnects.
+            self.close()
+            raise
+
+    getresponse.__wrapped__ = original  # type: ignore[attr-defined]
+    return getresponse
+
+
 def _targets() -> list[PatchTarget]:
     targets: list[PatchTarget] = []
     for connection_class in (
@@ -95,6 +114,7 @@ def _targets() -> list[PatchTarget]:
     ):
         targets.append((connection_class, "connect", _patched_connect))
         targets.append((connection_class, "putrequest", _patched_putrequest))
+        targets.append((connection_class, "getresponse", _patched_getresponse))
     return targets
 
 
