@@ -17,7 +17,7 @@ import httplib2
 import pytest
 import trustme
 
-from interposition.http import HttpInteractionNotFoundError, use_cassette
+from interposition.http import HttpInteractionNotFoundError, HttpResponse, use_cassette
 
 from .conftest import BINARY, LARGE, UNICODE_TEXT, LiveServer
 from .test_cross_client import CLIENTS, EXCHANGES
@@ -260,8 +260,8 @@ def test_authorization_is_redacted_and_still_matches(
 
 
 def test_hooks_and_ignore_hosts(server: LiveServer, cassette_path: Path) -> None:
-    def drop_secret(response: object) -> object:
-        return response.replace(body=b"hidden")  # type: ignore[attr-defined]
+    def drop_secret(response: HttpResponse) -> HttpResponse:
+        return response.replace(body=b"hidden")
 
     with use_cassette(
         cassette_path, before_record_response=drop_secret, ignore_localhost=False
