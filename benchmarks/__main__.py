@@ -8,7 +8,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = {"engine": "bench_engine", "http": "bench_http", "aiohttp": "bench_aiohttp"}
+MODULES = {
+    "engine": "bench_engine",
+    "http": "bench_http",
+    "aiohttp": "bench_aiohttp",
+    "sync-clients": "bench_sync_clients",
+}
 
 
 def main(argv: list[str]) -> None:

@@ -190,23 +190,114 @@ def _curl_error(code: str, message: str) -> pycurl.error:
 
 
 class _Exchange:
-    """One answered hop: the response and the head lines as curl gives them."""
+    """One answered hop: the response, and its head lines as curl gives them."""
 
-    __slots__ = ("head", "method", "response", "url")
+    __slots__ = ("_head", "method", "response", "url")
 
     def __init__(self, method: str, url: str, response: HttpResponse) -> None:
         self.method = method
         self.url = url
         self.response = response
-        version = response.http_version
-        status = f"{version} {response.status} {response.reason}".rstrip()
-        lines = [status.encode("latin-1") + b"\r\n"]
-        lines += [
-            f"{name}: {value}\r\n".encode("latin-1", "replace")
-            for name, value in response.headers
-        ]
-        lines.append(b"\r\n")
-        self.head = lines
+        self._head: list[bytes] | None = None
+
+    @property
+    def head(self) -> list[bytes]:
+        """The status line, each header line and the blank line, as bytes."""
+        if self._head is None:
+            response = self.response
+            status = f"{response.http_version} {response.status} {response.reason}"
+            lines = [status.rstrip().encode("latin-1") + b"\r\n"]
+            lines += [
+                f"{name}: {value}\r\n".encode("latin-1", "replace")
+                for name, value in response.headers
+            ]
+            lines.append(b"\r\n")
+            self._head = lines
+        return self._head
+
+
+class _Answer:
+    """A transfer answered through the cassette: what ``getinfo`` tells of it."""
+
+    __slots__ = ("elapsed", "hops", "sent")
+
+    def __init__(self, hops: list[_Exchange], elapsed: float, sent: int) -> None:
+        self.hops = hops
+        self.elapsed = elapsed
+        self.sent = sent
+
+    @property
+    def last(self) -> _Exchange:
+        """The final hop."""
+        return self.hops[-1]
+
+    def body_size(self) -> int:
+        """Bytes of body received (none for HEAD)."""
+        last = self.last
+        return 0 if last.method == "HEAD" else len(last.response.body)
+
+    def content_length(self) -> int:
+        """The Content-Length received, or -1."""
+        length = self.last.response.header("content-length")
+        return int(length) if length and length.strip().isdigit() else -1
+
+    def redirect_url(self) -> str | None:
+        """Where a redirect that was not followed points."""
+        response = self.last.response
+        location = response.header("location")
+        if location and response.status // 100 == 3:
+            return urljoin(self.last.url, location.strip())
+        return None
+
+    def speed(self) -> float:
+        """Bytes of body per second."""
+        return self.body_size() / self.elapsed if self.elapsed > 0 else 0.0
+
+
+def _getters() -> dict[int, Callable[[_Answer], Any]]:
+    by_name: dict[str, Callable[[_Answer], Any]] = {
+        "RESPONSE_CODE": lambda a: a.last.response.status,
+        "EFFECTIVE_URL": lambda a: a.last.url,
+        "EFFECTIVE_METHOD": lambda a: a.last.method,
+        "CONTENT_TYPE": lambda a: a.last.response.header("content-type"),
+        "REDIRECT_COUNT": lambda a: len(a.hops) - 1,
+        "REDIRECT_URL": _Answer.redirect_url,
+        "HEADER_SIZE": lambda a: sum(len(line) for h in a.hops for line in h.head),
+        "SIZE_DOWNLOAD": lambda a: float(a.body_size()),
+        "SIZE_DOWNLOAD_T": _Answer.body_size,
+        "SIZE_UPLOAD": lambda a: float(a.sent),
+        "SIZE_UPLOAD_T": lambda a: a.sent,
+        "CONTENT_LENGTH_DOWNLOAD": lambda a: float(a.content_length()),
+        "CONTENT_LENGTH_DOWNLOAD_T": _Answer.content_length,
+        "INFO_HTTP_VERSION": lambda a: _HTTP_VERSIONS.get(
+            a.last.response.http_version, 0
+        ),
+        "OS_ERRNO": lambda a: 0,
+        "NUM_CONNECTS": lambda a: 0,
+        "SPEED_DOWNLOAD": _Answer.speed,
+        "SPEED_DOWNLOAD_T": lambda a: int(a.speed()),
+    }
+    for name in ("TOTAL_TIME", "STARTTRANSFER_TIME"):
+        by_name[name] = lambda a: a.elapsed
+        by_name[f"{name}_T"] = lambda a: int(a.elapsed * 1e6)
+    for name in (
+        "NAMELOOKUP_TIME",
+        "CONNECT_TIME",
+        "APPCONNECT_TIME",
+        "PRETRANSFER_TIME",
+        "REDIRECT_TIME",
+    ):
+        by_name[name] = lambda a: 0.0
+        by_name[f"{name}_T"] = lambda a: 0
+    getters: dict[int, Callable[[_Answer], Any]] = {}
+    for name, getter in by_name.items():
+        option = _option(name)
+        if option is not None:
+            getters.setdefault(option, getter)
+    return getters
+
+
+_GETTERS: Final = _getters()
 
 
 class CassetteCurl:
@@ -246,7 +337,7 @@ class CassetteCurl:
         self._failonerror = False
         self._include_head = False
         self._unsupported: dict[int, str] = {}
-        self._info: dict[int, Any] | None = None
+        self._answer: _Answer | None = None
         self._error = ""
 
     # -- options ----------------------------------------------------------------
@@ -318,28 +409,28 @@ class CassetteCurl:
         copy._httpheader = list(self._httpheader)
         copy._named = dict(self._named)
         copy._unsupported = dict(self._unsupported)
-        copy._info = None
+        copy._answer = None
         return copy
 
     def errstr(self) -> str:
         """The message of the last error."""
-        return self._error if self._info is not None else self._curl.errstr()
+        return self._error if self._answer is not None else self._curl.errstr()
 
     def errstr_raw(self) -> bytes:
         """The message of the last error, as bytes."""
-        if self._info is not None:
+        if self._answer is not None:
             return self._error.encode("utf-8")
         return self._curl.errstr_raw()
 
     def getinfo(self, info: int) -> Any:
         """Information on the last transfer (from the cassette when answered)."""
-        if self._info is None:
+        answer = self._answer
+        if answer is None:
             return self._curl.getinfo(info)
-        if info in self._info:
-            return self._info[info]
-        answered = ", ".join(
-            sorted(_option_name(i).split(" / ")[0] for i in self._info)
-        )
+        getter = _GETTERS.get(info)
+        if getter is not None:
+            return getter(answer)
+        answered = ", ".join(sorted(_option_name(i).split(" / ")[0] for i in _GETTERS))
         msg = (
             f"getinfo({_option_name(info)}) is not answered by interposition's "
             f"pycurl adapter after a recorded or replayed transfer; it answers "
@@ -349,7 +440,7 @@ class CassetteCurl:
 
     def getinfo_raw(self, info: int) -> Any:
         """Like ``getinfo``, with strings as bytes."""
-        if self._info is None:
+        if self._answer is None:
             return self._curl.getinfo_raw(info)
         value = self.getinfo(info)
         return value.encode("latin-1") if isinstance(value, str) else value
@@ -360,7 +451,7 @@ class CassetteCurl:
         """Perform the transfer: from the cassette, or live (and recorded)."""
         session = self._session()
         if session is None:
-            self._info = None
+            self._answer = None
             self._curl.perform()
             return
         self._perform(session, self._write)
@@ -369,7 +460,7 @@ class CassetteCurl:
         """Perform the transfer and return the body as bytes."""
         session = self._session()
         if session is None:
-            self._info = None
+            self._answer = None
             return self._curl.perform_rb()
         buffer = io.BytesIO()
         self._perform(session, buffer.write)
@@ -381,7 +472,7 @@ class CassetteCurl:
 
     def _session(self) -> CassetteSession | None:
         url = self._url
-        if url is None or urlsplit(url).scheme.lower() not in ("http", "https"):
+        if url is None or not url[:8].lower().startswith(("http://", "https://")):
             return None
         session = current_session()
         if session is None or not session.handles(url):
@@ -475,17 +566,17 @@ class CassetteCurl:
 
     def _perform(self, session: CassetteSession, write: _Write | None) -> None:
         self._check_supported()
-        self._info = None
+        self._answer = None
         self._error = ""
         started = time.perf_counter()
         url = self._url or ""
         method = self._method()
         httpreq = self._httpreq
         body = self._body() if method != "HEAD" or self._custom else b""
-        first_host = urlsplit(url).netloc.lower()
+        first_host = ""
         hops: list[_Exchange] = []
         while True:
-            same_host = urlsplit(url).netloc.lower() == first_host
+            same_host = not hops or urlsplit(url).netloc.lower() == first_host
             request = HttpRequest(
                 method, url, self._request_headers(body, same_host=same_host), body
             )
@@ -511,6 +602,8 @@ class CassetteCurl:
                 message = f"Maximum ({self._maxredirs}) redirects followed"
                 self._error = message
                 raise _curl_error("E_TOO_MANY_REDIRECTS", message)
+            if not first_host:
+                first_host = urlsplit(url).netloc.lower()
             url = urljoin(url, location.strip())
             method, httpreq, body = self._redirected(
                 response.status, method, httpreq, body
@@ -533,57 +626,7 @@ class CassetteCurl:
         return method, httpreq, body
 
     def _finish(self, hops: list[_Exchange], started: float, sent: bytes) -> None:
-        last = hops[-1]
-        response = last.response
-        elapsed = time.perf_counter() - started
-        location = response.header("location")
-        length = response.header("content-length")
-        body_size = 0 if last.method == "HEAD" else len(response.body)
-        info: dict[int, Any] = {}
-
-        def put(name: str, value: Any) -> None:
-            option = _option(name)
-            if option is not None:
-                info[option] = value
-
-        put("RESPONSE_CODE", response.status)
-        put("EFFECTIVE_URL", last.url)
-        put("EFFECTIVE_METHOD", last.method)
-        put("CONTENT_TYPE", response.header("content-type"))
-        put("REDIRECT_COUNT", len(hops) - 1)
-        put(
-            "REDIRECT_URL",
-            urljoin(last.url, location.strip())
-            if location and response.status // 100 == 3
-            else None,
-        )
-        put("HEADER_SIZE", sum(len(line) for hop in hops for line in hop.head))
-        put("SIZE_DOWNLOAD", float(body_size))
-        put("SIZE_DOWNLOAD_T", body_size)
-        put("SIZE_UPLOAD", float(len(sent)))
-        put("SIZE_UPLOAD_T", len(sent))
-        content_length = int(length) if length and length.strip().isdigit() else -1
-        put("CONTENT_LENGTH_DOWNLOAD", float(content_length))
-        put("CONTENT_LENGTH_DOWNLOAD_T", content_length)
-        put("INFO_HTTP_VERSION", _HTTP_VERSIONS.get(response.http_version, 0))
-        put("OS_ERRNO", 0)
-        put("NUM_CONNECTS", 0)
-        for name in ("TOTAL_TIME", "STARTTRANSFER_TIME"):
-            put(name, elapsed)
-            put(f"{name}_T", int(elapsed * 1e6))
-        for name in (
-            "NAMELOOKUP_TIME",
-            "CONNECT_TIME",
-            "APPCONNECT_TIME",
-            "PRETRANSFER_TIME",
-            "REDIRECT_TIME",
-        ):
-            put(name, 0.0)
-            put(f"{name}_T", 0)
-        speed = body_size / elapsed if elapsed > 0 else 0.0
-        put("SPEED_DOWNLOAD", speed)
-        put("SPEED_DOWNLOAD_T", int(speed))
-        self._info = info
+        self._answer = _Answer(hops, time.perf_counter() - started, len(sent))
 
     def _deliver(self, hops: list[_Exchange], write: _Write | None) -> None:
         """Call the header and write callbacks as curl would have."""
