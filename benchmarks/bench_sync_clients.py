@@ -89,7 +89,7 @@ def httplib2_client() -> tuple[Callable[[str], bytes], Callable[[], None]]:
         response, content = http.request(url)
         if response.status != 200:
             raise RuntimeError(response.status)
-        return content
+        return bytes(content)
 
     return get, http.close
 
@@ -159,7 +159,9 @@ def measure(name: str, client: Client, base: str, folder: Path) -> None:
                 round_replay.append(replay_block())
         replay += round_replay
         loopback += round_loopback
-        ratios.append(statistics.median(round_replay) / statistics.median(round_loopback))
+        ratios.append(
+            statistics.median(round_replay) / statistics.median(round_loopback)
+        )
     live_close()
     per_replay = statistics.median(replay) / BLOCK
     per_loopback = statistics.median(loopback) / BLOCK
