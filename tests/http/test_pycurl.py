@@ -205,8 +205,13 @@ def test_methods_bodies_and_head(server: LiveServer, cassette_path: Path) -> Non
             ("PATCH", '{"k": 1}'),
             ("HEAD", [], 200),
         ]
-    bodies = [i["request"]["body"] for i in _recorded(cassette_path)]
-    assert bodies[1] == "uploaded body"
+    recorded = [i["request"] for i in _recorded(cassette_path)]
+    assert recorded[1]["body"] == "uploaded body"
+    # What the options imply is recorded as curl sent it.
+    assert ["Content-Type", "application/x-www-form-urlencoded"] in recorded[3][
+        "headers"
+    ]
+    assert all(name != "Content-Type" for name, _ in recorded[1]["headers"])
 
 
 def test_redirect_options(server: LiveServer, cassette_path: Path) -> None:

@@ -505,7 +505,9 @@ class CassetteCurl:
                 return bytes(out)
             out += _data(piece)
 
-    def _request_headers(self, body: bytes, *, same_host: bool) -> Headers:
+    def _request_headers(
+        self, method: str, httpreq: str, *, same_host: bool
+    ) -> Headers:
         derived: list[tuple[str, str]] = []
         if self._username is not None and same_host:
             credentials = f"{self._username}:{self._password or ''}"
@@ -540,12 +542,7 @@ class CassetteCurl:
         overridden = {name.lower() for name, _ in custom} | removed
         headers = [(n, v) for n, v in derived if n.lower() not in overridden]
         headers += custom
-        if (
-            self._httpreq == "POST"
-            and self._custom is None
-            and "content-type" not in overridden
-            and not self._nobody
-        ):
+        if httpreq == "POST" and method != "HEAD" and "content-type" not in overridden:
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
         return tuple(headers)
 
@@ -578,7 +575,10 @@ class CassetteCurl:
         while True:
             same_host = not hops or urlsplit(url).netloc.lower() == first_host
             request = HttpRequest(
-                method, url, self._request_headers(body, same_host=same_host), body
+                method,
+                url,
+                self._request_headers(method, httpreq, same_host=same_host),
+                body,
             )
             hop = len(hops)
 
