@@ -57,7 +57,7 @@ NIQUESTS_TESTS := tests/http/test_niquests.py tests/http/test_tornado.py \
 $(NIQUESTS_STAMP): pyproject.toml Makefile
 	test -x $(NIQUESTS_VENV)/bin/python || $(PYTHON) -m venv $(NIQUESTS_VENV)
 	echo '*' > $(NIQUESTS_VENV)/.gitignore
-	$(NIQUESTS_VENV)/bin/python -m pip install --quiet -e '.[niquests,requests,httpx,brotli,tornado]' 'pycurl>=7.45' \
+	$(NIQUESTS_VENV)/bin/python -m pip install --quiet -e '.[niquests,requests,httpx,httpx2,brotli,tornado,pycurl]' \
 		'pytest>=8.2' 'pytest-asyncio>=0.24' 'trustme>=1.1' 'hypothesis>=6.100'
 	rm -f $(NIQUESTS_VENV)/.installed-* && touch $@
 

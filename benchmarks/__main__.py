@@ -14,6 +14,7 @@ MODULES = {
     "aiohttp": "bench_aiohttp",
     "httpx2": "bench_httpx2",
     "tornado-niquests": "bench_tornado_niquests",
+    "sync-clients": "bench_sync_clients",
 }
 
 

@@ -122,6 +122,8 @@ _REGISTRY: dict[str, AdapterSpec] = {
         AdapterSpec("httpx2", "interposition.http.httpx2", "httpx2"),
         AdapterSpec("tornado", "interposition.http._tornado", "tornado"),
         AdapterSpec("niquests", "interposition.http._niquests", "niquests"),
+        AdapterSpec("httplib2", "interposition.http._httplib2", "httplib2"),
+        AdapterSpec("pycurl", "interposition.http._pycurl", "pycurl"),
     )
 }
 _REGISTRY_LOCK = threading.Lock()

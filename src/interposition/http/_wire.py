@@ -196,8 +196,15 @@ class CassetteSocket:
             real.close()
 
 
-def cassette_connect(original: Connect) -> Connect:
-    """Build the ``connect`` that replaces ``original`` while a cassette is on."""
+def cassette_connect(original: Connect, live_connect: Connect | None = None) -> Connect:
+    """Build the ``connect`` that replaces ``original`` while a cassette is on.
+
+    Args:
+        original: The connection class's own ``connect``.
+        live_connect: What opens the real connection of a live request
+            (default: ``original``), for a client that reports connection
+            errors in its own terms.
+    """
 
     def connect(self: http.client.HTTPConnection) -> None:
         session = current_session()
@@ -207,7 +214,7 @@ def cassette_connect(original: Connect) -> Connect:
             )
             host = getattr(self, "_tunnel_host", None) or self.host
             if session.handles(build_url(scheme, host, None, "/")):
-                self.sock = CassetteSocket(self, session, original)
+                self.sock = CassetteSocket(self, session, live_connect or original)
                 return
             with passthrough():
                 original(self)
