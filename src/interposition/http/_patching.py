@@ -119,6 +119,7 @@ _REGISTRY: dict[str, AdapterSpec] = {
         AdapterSpec("urllib3", "interposition.http._urllib3", "urllib3"),
         AdapterSpec("requests", "interposition.http._requests", "requests"),
         AdapterSpec("httpx", "interposition.http._httpx", "httpx"),
+        AdapterSpec("aiohttp", "interposition.http._aiohttp", "aiohttp"),
     )
 }
 _REGISTRY_LOCK = threading.Lock()
