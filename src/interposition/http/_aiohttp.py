@@ -111,7 +111,9 @@ def _header_map(head: bytes) -> dict[str, str]:
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.decode("latin-1").partition(":")
         key = name.strip().lower()
-        fields[key] = f"{fields[key]}, {value.strip()}" if key in fields else value.strip()
+        fields[key] = (
+            f"{fields[key]}, {value.strip()}" if key in fields else value.strip()
+        )
     return fields
 
 
@@ -262,7 +264,7 @@ class _CassetteTransport(asyncio.Transport):
                 response = await session.handle_async(request, live)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - the client raises it
+        except Exception as exc:  # the client's call raises it
             if not self._closing:
                 self._protocol.set_exception(exc)
             return
@@ -313,6 +315,7 @@ async def _live(
     req: ClientRequest,
     traces: list[Trace],
     timeout: ClientTimeout,
+    *,
     raw: bytes,
     method: str,
 ) -> HttpResponse:
@@ -380,7 +383,9 @@ def _patched_connect(original: _Connect) -> _Connect:
         protocol = ResponseHandler(loop)
 
         async def live(raw: bytes, method: str) -> HttpResponse:
-            return await _live(original, self, req, traces, timeout, raw, method)
+            return await _live(
+                original, self, req, traces, timeout, raw=raw, method=method
+            )
 
         def request(raw: bytes) -> HttpRequest:
             return parse_request(raw, scheme, host, url.port)

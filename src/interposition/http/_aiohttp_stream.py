@@ -10,7 +10,7 @@ reports where each chunk ends). It imports no client library at run time.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from interposition.http._mapping import Headers
@@ -45,7 +45,7 @@ class _Headers(Protocol):
 
 
 def header_pairs(raw_headers: Iterable[tuple[bytes, bytes]]) -> Headers:
-    """aiohttp's raw headers as (name, value) text pairs, in the order received."""
+    """The raw headers of aiohttp as (name, value) text pairs, in order received."""
     return tuple(
         (name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers
     )
@@ -64,7 +64,7 @@ def is_chunked(headers: _Headers) -> bool:
 
 async def timed_chunks(
     read_chunk: ReadChunk, clock: Callable[[], float]
-) -> AsyncIterator[tuple[bytes, float]]:
+) -> AsyncGenerator[tuple[bytes, float], None]:
     """Yield each HTTP chunk of a body, with the seconds since the previous one.
 
     The first delay counts from the call (the response head). A piece

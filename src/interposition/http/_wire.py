@@ -4,7 +4,8 @@
 ``serialize_response`` writes an HttpResponse back as HTTP/1.1 bytes (with
 its recorded chunk boundaries when it was chunked), for the client's own
 parser; ``serialize_head`` and ``serialize_body`` give its two parts, the
-body one item per recorded piece, for a client fed piece by piece. ``CassetteSocket`` stands in for the socket of an
+body one item per recorded piece, for a client fed piece by piece.
+``CassetteSocket`` stands in for the socket of an
 ``http.client.HTTPConnection`` (or a subclass, such as httplib2's): the
 client writes its request into it, and reads the answer from the cassette
 session, or from a real connection opened with the client's original
