@@ -8,7 +8,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = {"engine": "bench_engine", "http": "bench_http", "aiohttp": "bench_aiohttp"}
+MODULES = {
+    "engine": "bench_engine",
+    "http": "bench_http",
+    "aiohttp": "bench_aiohttp",
+    "aiohttp-cassette": "bench_aiohttp_cassette",
+}
 
 
 def main(argv: list[str]) -> None:
