@@ -26,8 +26,9 @@ types: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-# aiointercept on the oldest aiohttp it supports, in a venv of its own (the
-# first run installs it in about 20 s; later runs take seconds).
+# aiointercept and the aiohttp adapter on the oldest aiohttp they support, in
+# a venv of their own (the first run installs it in about 20 s; later runs
+# take seconds).
 OLDEST_VENV ?= .venv-aiohttp310
 OLDEST_STAMP := $(OLDEST_VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
@@ -39,7 +40,7 @@ $(OLDEST_STAMP): pyproject.toml Makefile
 	rm -f $(OLDEST_VENV)/.installed-* && touch $@
 
 test-aiohttp-oldest: $(OLDEST_STAMP)
-	$(OLDEST_VENV)/bin/python -m pytest tests/aiointercept -q -p no:cacheprovider
+	$(OLDEST_VENV)/bin/python -m pytest tests/aiointercept tests/http/test_aiohttp.py -q -p no:cacheprovider
 
 # niquests in a venv of its own: it installs urllib3-future, which replaces
 # the venv's urllib3 package, so the requests/urllib3 tests here run on

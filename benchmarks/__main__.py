@@ -15,6 +15,7 @@ MODULES = {
     "httpx2": "bench_httpx2",
     "tornado-niquests": "bench_tornado_niquests",
     "sync-clients": "bench_sync_clients",
+    "aiohttp-cassette": "bench_aiohttp_cassette",
 }
 
 

@@ -12,13 +12,14 @@ it to the real server (and then records it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import hdrs, web
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict
 
 from interposition.errors import InterpositionError
 from interposition.http import (
@@ -27,6 +28,12 @@ from interposition.http import (
     HttpInteractionNotFoundError,
     HttpRequest,
     HttpResponse,
+)
+from interposition.http._aiohttp_stream import (
+    header_pairs,
+    is_chunked,
+    timed_chunks,
+    version_text,
 )
 
 from ._fallback import Decline, UpstreamForwarder, end_to_end
@@ -46,26 +53,15 @@ _NO_CONTENT = frozenset({204, 304})
 _CLIENT_POLL = 0.02
 
 
-def _latin1(pairs: Any) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (name.decode("latin-1"), value.decode("latin-1")) for name, value in pairs
-    )
-
-
 def http_request(captured: AiointerceptRequest) -> HttpRequest:
     """The request as the client sent it: real URL, raw headers in order, body."""
     raw = captured.request
     return HttpRequest(
         captured.method,
         str(raw.url),
-        _latin1(raw.raw_headers),
+        header_pairs(raw.raw_headers),
         captured.captured_body or b"",
     )
-
-
-def _is_chunked(headers: CIMultiDict[str] | CIMultiDictProxy[str]) -> bool:
-    values = headers.getall(hdrs.TRANSFER_ENCODING, ())
-    return any("chunked" in value.lower() for value in values)
 
 
 def replay_plan(response: HttpResponse, method: str, *, timing: bool) -> ResponsePlan:
@@ -88,7 +84,7 @@ def replay_plan(response: HttpResponse, method: str, *, timing: bool) -> Respons
         return ResponsePlan(
             status=status, reason=response.reason or None, headers=headers
         )
-    if response.body and (response.chunks or _is_chunked(recorded)):
+    if response.body and (response.chunks or is_chunked(recorded)):
         delays = response.chunk_delays if timing else ()
         return ResponsePlan(
             status=status,
@@ -128,16 +124,13 @@ class _Relay:
 
     async def __call__(self, _: HttpRequest) -> HttpResponse:
         async with self._forwarder.open(self._captured) as upstream:
-            version = upstream.version
             head = (
                 upstream.status,
                 upstream.reason or "",
-                _latin1(upstream.raw_headers),
+                header_pairs(upstream.raw_headers),
             )
-            http_version = (
-                f"HTTP/{version.major}.{version.minor}" if version else "HTTP/1.1"
-            )
-            if self._captured.method == hdrs.METH_HEAD or not _is_chunked(
+            http_version = version_text(upstream.version)
+            if self._captured.method == hdrs.METH_HEAD or not is_chunked(
                 upstream.headers
             ):
                 body = await upstream.read()
@@ -162,42 +155,33 @@ class _Relay:
         response.enable_chunked_encoding()
         await response.prepare(self._captured.request)
         self.sent = response
-        loop = asyncio.get_running_loop()
-        last = loop.time()
         pieces: list[bytes] = []
         delays: list[float] = []
-        pending = bytearray()
         stop = asyncio.ensure_future(self._stopping.wait())
+        stopped = False
+
+        async def read_chunk() -> tuple[bytes, bool] | None:
+            nonlocal stopped
+            item = await self._next(upstream, stop)
+            # None: the client stopped reading (an event-stream client often
+            # does) or the mock stops: keep what the client saw.
+            stopped = item is None
+            return item
+
+        chunks = timed_chunks(read_chunk, asyncio.get_running_loop().time)
         try:
-            while True:
-                item = await self._next(upstream, stop)
-                if item is None:
-                    # The client stopped reading (an event-stream client often
-                    # does) or the mock stops: keep what the client saw.
-                    return tuple(pieces), tuple(delays)
-                data, end_of_chunk = item
-                pending += data
-                if not data and not end_of_chunk:  # the end of the stream
-                    break
-                if not end_of_chunk or not pending:
-                    continue
-                now = loop.time()
-                piece = bytes(pending)
-                pending.clear()
-                try:
-                    await response.write(piece)
-                except ConnectionError:
-                    return tuple(pieces), tuple(delays)
-                pieces.append(piece)
-                delays.append(now - last)
-                last = now
+            async with contextlib.aclosing(chunks):
+                async for piece, delay in chunks:
+                    try:
+                        await response.write(piece)
+                    except ConnectionError:
+                        return tuple(pieces), tuple(delays)
+                    pieces.append(piece)
+                    delays.append(delay)
         finally:
             stop.cancel()
-        if pending:
-            pieces.append(bytes(pending))
-            delays.append(loop.time() - last)
-            await response.write(pieces[-1])
-        await response.write_eof()
+        if not stopped:
+            await response.write_eof()
         return tuple(pieces), tuple(delays)
 
     async def _next(

@@ -29,7 +29,7 @@ from aiointercept._errors import configuration_error
 
 from ._assertions import AssertionsMixin
 from ._fallback import Decline, Fallback, UpstreamForwarder
-from ._interception import active_targets, install, uninstall
+from ._interception import active_targets, install, started, stopped, uninstall
 from ._listener import Listener
 from ._requests import AiointerceptRequest, capture
 from ._responses import (
@@ -303,6 +303,7 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         self._listener = listener
         self._loop = loop
         self._port = listener.port
+        started(self)
         if self.mock_external_urls:
             try:
                 install(self)
@@ -316,6 +317,7 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         if self._cassette is not None:
             self._cassette.interrupt()
         try:
+            stopped(self)
             if self.mock_external_urls:
                 uninstall(self)
         finally:

@@ -17,12 +17,18 @@ one intercepting mock is active, and put back exactly when the last one leaves
 
 Patching a class attribute is O(1) whatever the heap size: no object is ever
 looked up, walked or cleared.
+
+Every running mock (intercepting or not) is also known here, so that an
+``interposition.http.use_cassette`` in force leaves the mock's connections to
+it (``serves``, announced to the HTTP layer's aiohttp adapter once
+``interposition.http`` is loaded; see ADR 0203).
 """
 
 from __future__ import annotations
 
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -41,6 +47,9 @@ __all__ = [
     "UpstreamConnector",
     "active_targets",
     "install",
+    "serves",
+    "started",
+    "stopped",
     "uninstall",
 ]
 
@@ -82,6 +91,10 @@ _mock_addresses: frozenset[tuple[str, int]] = frozenset()
 # name -> (the attribute found in TCPConnector.__dict__, or _ABSENT)
 _originals: dict[str, Any] = {}
 _ABSENT = object()
+
+# Every running mock, intercepting or not (read lock-free).
+_running: tuple[InterceptionTarget, ...] = ()
+_announced = False
 
 _RESOLVE = "_resolve_host"
 _SSL = "_get_ssl_context"
@@ -222,3 +235,47 @@ def uninstall(target: InterceptionTarget) -> None:
 def patched_names() -> Iterable[str]:
     """The names of the connector attributes this module replaces."""
     return tuple(_WRAPPERS)
+
+
+def serves(host: str, port: int) -> bool:
+    """Whether a running mock answers connections to ``host:port``.
+
+    True for a mock's own server (``server_url``) and for every host an
+    intercepting mock takes.
+    """
+    running = _running
+    if not running:
+        return False
+    if is_loopback(host) and any(t.server_port == port for t in running):
+        return True
+    return target_for(host, port) is not None
+
+
+def _announce() -> None:
+    """Tell the HTTP layer's aiohttp adapter about ``serves``, once it is loaded.
+
+    A cassette can only be in force once ``interposition.http`` is imported;
+    a mock without one never imports it (ADR 0106).
+    """
+    global _announced  # noqa: PLW0603 - process-wide by design
+    if _announced or "interposition.http" not in sys.modules:
+        return
+    from interposition.http._aiohttp import add_local_server  # noqa: PLC0415
+
+    add_local_server(serves)
+    _announced = True
+
+
+def started(target: InterceptionTarget) -> None:
+    """A mock's server is running: cassettes leave its connections to it."""
+    global _running  # noqa: PLW0603 - process-wide by design
+    with _lock:
+        _running = (*_running, target)
+        _announce()
+
+
+def stopped(target: InterceptionTarget) -> None:
+    """Undo ``started``."""
+    global _running  # noqa: PLW0603 - process-wide by design
+    with _lock:
+        _running = tuple(t for t in _running if t is not target)

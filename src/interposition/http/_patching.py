@@ -124,6 +124,7 @@ _REGISTRY: dict[str, AdapterSpec] = {
         AdapterSpec("niquests", "interposition.http._niquests", "niquests"),
         AdapterSpec("httplib2", "interposition.http._httplib2", "httplib2"),
         AdapterSpec("pycurl", "interposition.http._pycurl", "pycurl"),
+        AdapterSpec("aiohttp", "interposition.http._aiohttp", "aiohttp"),
     )
 }
 _REGISTRY_LOCK = threading.Lock()

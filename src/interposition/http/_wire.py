@@ -3,14 +3,16 @@
 ``parse_request`` reads the bytes a client wrote into an HttpRequest;
 ``serialize_response`` writes an HttpResponse back as HTTP/1.1 bytes (with
 its recorded chunk boundaries when it was chunked), for the client's own
-parser. ``CassetteSocket`` stands in for the socket of an
+parser; ``serialize_head`` and ``serialize_body`` give its two parts, the
+body one item per recorded piece, for a client fed piece by piece.
+``CassetteSocket`` stands in for the socket of an
 ``http.client.HTTPConnection`` (or a subclass, such as httplib2's): the
 client writes its request into it, and reads the answer from the cassette
 session, or from a real connection opened with the client's original
 ``connect``. ``cassette_connect`` builds the replacement ``connect``.
 
-Used by the http.client and httplib2 adapters; it imports the standard
-library only.
+Used by the http.client, httplib2 and aiohttp adapters; it imports the
+standard library only.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ __all__ = [
     "Connect",
     "cassette_connect",
     "parse_request",
+    "serialize_body",
+    "serialize_head",
     "serialize_response",
 ]
 
@@ -77,30 +81,55 @@ def parse_request(raw: bytes, scheme: str, host: str, port: int | None) -> HttpR
     )
 
 
-def serialize_response(response: HttpResponse) -> bytes:
-    """Write a response as HTTP/1.x bytes, for http.client to parse."""
-    version = response.http_version
-    if not version.startswith("HTTP/1."):
-        version = "HTTP/1.1"
-    chunked = any(
+def _is_chunked(response: HttpResponse) -> bool:
+    return any(
         name.lower() == "transfer-encoding" and "chunked" in value.lower()
         for name, value in response.headers
     )
+
+
+def serialize_head(response: HttpResponse) -> bytes:
+    """Write a response's status line and headers (ending in the blank line).
+
+    A ``Content-Length`` is made to agree with the body when there is one.
+    """
+    version = response.http_version
+    if not version.startswith("HTTP/1."):
+        version = "HTTP/1.1"
+    chunked = _is_chunked(response)
     body = response.body
     head = [f"{version} {response.status} {response.reason}".rstrip()]
     for name, value in response.headers:
         if name.lower() == "content-length" and not chunked and body:
             value = str(len(body))  # noqa: PLW2901 - keep the framing consistent
         head.append(f"{name}: {value}")
-    out = bytearray("\r\n".join(head).encode("latin-1", "replace") + b"\r\n\r\n")
-    if chunked:
-        for piece in response.chunks or (body,):
-            if piece:
-                out += b"%x\r\n%s\r\n" % (len(piece), piece)
-        out += b"0\r\n\r\n"
+    return "\r\n".join(head).encode("latin-1", "replace") + b"\r\n\r\n"
+
+
+def serialize_body(response: HttpResponse) -> list[bytes]:
+    """Write a response's body as it goes on the wire, one item per recorded piece.
+
+    A chunked response gets one HTTP chunk per recorded piece (the last item
+    ends with the terminating chunk), so a client reading the items one by
+    one sees the recorded chunk boundaries.
+    """
+    if not _is_chunked(response):
+        return [piece for piece in response.chunks or (response.body,) if piece]
+    out = [
+        b"%x\r\n%s\r\n" % (len(piece), piece)
+        for piece in response.chunks or (response.body,)
+        if piece
+    ]
+    if out:
+        out[-1] += b"0\r\n\r\n"
     else:
-        out += body
-    return bytes(out)
+        out.append(b"0\r\n\r\n")
+    return out
+
+
+def serialize_response(response: HttpResponse) -> bytes:
+    """Write a response as HTTP/1.x bytes, for http.client to parse."""
+    return serialize_head(response) + b"".join(serialize_body(response))
 
 
 def _message_headers(message: http.client.HTTPMessage) -> tuple[tuple[str, str], ...]:
