@@ -35,7 +35,7 @@ OLDEST_STAMP := $(OLDEST_VENV)/.installed-$(shell cat pyproject.toml | cksum | c
 $(OLDEST_STAMP): pyproject.toml Makefile
 	test -x $(OLDEST_VENV)/bin/python || $(PYTHON) -m venv $(OLDEST_VENV)
 	echo '*' > $(OLDEST_VENV)/.gitignore
-	$(OLDEST_VENV)/bin/python -m pip install --quiet -e '.[aiohttp,requests,httpx]' 'aiohttp==3.10.*' \
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -e '.[aiohttp,requests,httpx,httpx2]' 'aiohttp==3.10.*' \
 		'pytest>=8.2' 'pytest-asyncio>=0.24' 'trustme>=1.1' packaging
 	rm -f $(OLDEST_VENV)/.installed-* && touch $@
 
