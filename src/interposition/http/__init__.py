@@ -2,9 +2,12 @@
 
 ``use_cassette(path, ...)`` records and replays the HTTP traffic of every
 installed in-process client (``http.client`` and so ``urllib.request``,
-``urllib3`` and so ``requests``, ``httpx``, ``aiohttp``). Adapters for other
-clients build on ``HttpRequest`` / ``HttpResponse``, ``current_session()``
-and ``CassetteSession.handle`` / ``handle_async``; see ``docs/http.md``.
+``urllib3`` and so ``requests``, ``httpx``, ``httpx2``, ``aiohttp``,
+tornado, ``niquests``, ``httplib2``, ``pycurl``), with one set of options
+(``CassetteOptions``); connections no adapter saw are reported
+(``UninterceptedConnectionWarning``). Adapters for other clients build on
+``HttpRequest`` / ``HttpResponse``, ``current_session()`` and
+``CassetteSession.handle`` / ``handle_async``; see ``docs/http.md``.
 
 Importing this package imports no client library and patches nothing.
 """

@@ -125,7 +125,9 @@ class CassetteOptions:
             brotli package is installed) bodies decoded, without
             Content-Encoding.
         adapters: Restrict ``use_cassette`` to these adapters (default: every
-            installed one).
+            installed one): ``http.client``, ``urllib3``, ``requests``,
+            ``httpx``, ``httpx2``, ``aiohttp``, ``tornado``, ``niquests``,
+            ``httplib2``, ``pycurl``.
         cassette_store: Use this store instead of choosing one by extension.
     """
 
