@@ -14,22 +14,27 @@ Loopback hosts are reported too, unless the cassette ignores them
 (``ignore_localhost=True`` or ``ignore_hosts``): a test talking to a local
 service through a client we do not cover should know its traffic is not in
 the cassette. Unix sockets and UDP are not HTTP traffic and are left alone.
+
+``quiet()`` turns the report off for a block (process-wide): the pytest
+plugin runs its cassettes so, as pytest-recording users' suites connect to
+local services under ``@pytest.mark.vcr`` and run with ``-W error``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any, Final
 
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import CassetteSession, current_session
 
-__all__ = ["GUARD", "UninterceptedConnectionWarning", "calling_library"]
+__all__ = ["GUARD", "UninterceptedConnectionWarning", "calling_library", "quiet"]
 
 
 class UninterceptedConnectionWarning(UserWarning):
@@ -60,6 +65,19 @@ _INET: Final = (socket.AF_INET, socket.AF_INET6)
 
 _reported_lock = threading.Lock()
 _reported: dict[int, set[tuple[str, int, str]]] = {}
+_quiet = [0]
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Within this block (in every thread), nothing is reported."""
+    with _reported_lock:
+        _quiet[0] += 1
+    try:
+        yield
+    finally:
+        with _reported_lock:
+            _quiet[0] -= 1
 
 
 def calling_library(depth: int = 2) -> tuple[str, int]:
@@ -120,6 +138,8 @@ def forget(session: CassetteSession) -> None:
 
 
 def _check(sock: socket.socket, address: Any) -> None:
+    if _quiet[0]:
+        return
     session = current_session()
     if session is None or sock.family not in _INET:
         return
