@@ -172,13 +172,15 @@ def default_cassette_name(test_class: type | None, test_name: str) -> str:
     return "".join("-" if ord(char) < 32 else char for char in name)
 
 
-def _shorten(name: str, serializer: str) -> str:
-    # The same shortened name pytest-recording gives a long one, so the files
-    # are found where it put them: a prefix, "...", the MD5 of the full name.
-    if len(name) + len(serializer) <= _MAX_NAME:
+def _shorten(name: str, suffix: str) -> str:
+    # Shortened as pytest-recording shortens a long name (a prefix, "...",
+    # the MD5 of the full name), but so that the name with its suffix fits:
+    # pytest-recording counts "yaml" for ".yaml", and its names one character
+    # too long cannot be created (so no such cassette exists to be found).
+    if len(name) + len(suffix) <= _MAX_NAME:
         return name
     digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()
-    return f"{name[: _MAX_NAME - len(serializer) - len(digest) - 3]}...{digest}"
+    return f"{name[: _MAX_NAME - len(suffix) - len(digest) - 3]}...{digest}"
 
 
 @dataclass(frozen=True)
@@ -300,8 +302,8 @@ def cassette_spec(
     if not isinstance(name, str) or not name:
         msg = f"the default cassette name must be a non-empty string, not {name!r}"
         raise ConfigurationError(msg)
-    path = _cassette_path(Path(directory), _shorten(name, serializer), transformer)
     suffix = _SUFFIXES[serializer]
+    path = _cassette_path(Path(directory), _shorten(name, suffix), transformer)
     if transformer is None and not path.name.endswith(suffix):
         path = path.with_name(path.name + suffix)
     extra_paths = tuple(_extra_paths(Path(directory), markers))
