@@ -34,6 +34,7 @@ from interposition.http._redaction import FilterSpec, Redactor
 from interposition.matching import KeyFunction, PredicateMatcher
 from interposition.models import InteractionRequest
 from interposition.services import CassetteStore
+from interposition.stores import CASSETTE_FORMATS, CassetteFormat
 
 __all__ = [
     "LOCALHOSTS",
@@ -82,6 +83,7 @@ class CassetteOptionsArgs(TypedDict, total=False):
     decode_compressed_response: bool
     adapters: Iterable[str] | None
     cassette_store: CassetteStore | None
+    cassette_format: CassetteFormat
 
 
 def _listed(name: str, value: object, what: str) -> tuple[Any, ...]:
@@ -129,6 +131,11 @@ class CassetteOptions:
             ``httpx``, ``httpx2``, ``aiohttp``, ``tornado``, ``niquests``,
             ``httplib2``, ``pycurl``.
         cassette_store: Use this store instead of choosing one by extension.
+        cassette_format: The format of a NEW cassette: ``interposition``
+            (default: ours) or ``vcrpy`` (vcrpy's version 1, in a ``.yaml``,
+            ``.yml`` or ``.json`` file). An existing file keeps its own
+            format: a file vcrpy wrote is replayed and recorded into in
+            vcrpy's format whatever this says.
     """
 
     record_mode: RecordMode = "once"
@@ -145,6 +152,7 @@ class CassetteOptions:
     decode_compressed_response: bool = False
     adapters: tuple[str, ...] | None = None
     cassette_store: CassetteStore | None = None
+    cassette_format: CassetteFormat = "interposition"
 
     # Derived once, when the options are built.
     matcher: KeyFunction | PredicateMatcher = field(
@@ -167,6 +175,12 @@ class CassetteOptions:
             msg = (
                 "record_mode must be one of 'none', 'once', 'new_episodes', "
                 f"'all', not {self.record_mode!r}"
+            )
+            raise ConfigurationError(msg)
+        if self.cassette_format not in CASSETTE_FORMATS:
+            msg = (
+                "cassette_format must be 'interposition' or 'vcrpy', not "
+                f"{self.cassette_format!r}"
             )
             raise ConfigurationError(msg)
         for name, hook in (
