@@ -138,7 +138,7 @@ def test_aiohttp_cassette(name: str, tmp_path: Path) -> None:
                 third = await posted.json()
         return first, second, third
 
-    with use_cassette(path, record_mode="none", match_on=["method", "url", "body"]):
+    with use_cassette(path, record_mode="none", match_on=["method", "uri", "body"]):
         first, second, third = asyncio.run(main())
     assert first == "Grüße GET /text".encode()
     assert second == b"hello gzip world " * 3

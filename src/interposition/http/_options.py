@@ -62,7 +62,7 @@ ResponseHook: TypeAlias = Callable[[HttpResponse], HttpResponse | None]
 LOCALHOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104
 
 _URL_FIELDS: Final = frozenset(
-    {"method", "url", "scheme", "host", "port", "path", "query"}
+    {"method", "url", "uri", "scheme", "host", "port", "path", "query"}
 )
 
 
@@ -103,8 +103,10 @@ class CassetteOptions:
             ``new_episodes`` (replay what is recorded, record the rest) or
             ``all`` (re-record everything; the file is replaced on the first
             recording).
-        match_on: Field names among ``method``, ``url``, ``scheme``, ``host``,
-            ``port``, ``path``, ``query``, ``headers``, ``body``,
+        match_on: Field names among ``method``, ``url`` (normalized),
+            ``uri`` (as written, vcrpy's), ``scheme``, ``host``, ``port``,
+            ``path``, ``query``, ``headers``, ``raw_body`` (exact),
+            ``body`` (parsed by content type: form, JSON; vcrpy's),
             ``json_body`` and ``header:<name>`` (default: method and
             normalized URL); or a key function ``HttpRequest -> hashable``;
             or ``interposition.http.predicate(fn)``, a slow fallback.
