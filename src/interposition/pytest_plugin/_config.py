@@ -74,8 +74,6 @@ _UNSUPPORTED: Final = {
 _PLUGIN_KEYS: Final = frozenset(
     {"allowed_hosts", "serializer", "cassette_library_dir", "path_transformer"}
 )
-#: vcrpy's matcher names that our field names cover (same meaning).
-_MATCHER_ALIASES: Final = {"uri": "url", "raw_body": "body"}
 _FILTERS: Final = (
     "filter_headers",
     "filter_query_parameters",
@@ -236,7 +234,7 @@ def _filters(name: str, value: object) -> tuple[Any, ...]:
 def _match_on(value: object, matchers: Mapping[str, VcrMatcher]) -> object:
     if callable(value) or not isinstance(value, (list, tuple)):
         return value  # a key function, a predicate, or an error for the options
-    names = [_MATCHER_ALIASES.get(str(n), str(n)) for n in value]
+    names = [str(n) for n in value]
     custom = [n for n in names if n in matchers]
     if not custom:
         return tuple(names)

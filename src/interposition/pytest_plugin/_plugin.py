@@ -359,7 +359,7 @@ def _cassette(
     markers: list[pytest.Mark],
     mode: str,
 ) -> Iterator[CassetteSession]:
-    from interposition.http import CassetteOptions, use_cassette
+    from interposition.http import use_cassette
     from interposition.http._unseen import quiet
     from interposition.pytest_plugin._config import VcrStandIn, cassette_spec
     from interposition.pytest_plugin._store import CombinedStore
@@ -369,9 +369,7 @@ def _cassette(
     cassette_dir = str(request.getfixturevalue("vcr_cassette_dir"))
     stand_in = VcrStandIn(cassette_library_dir=cassette_dir, record_mode="")
     config.hook.pytest_recording_configure(config=config, vcr=stand_in)
-    defaults: dict[str, Any] = {}
-    if "cassette_format" in CassetteOptions.names():
-        defaults["cassette_format"] = "vcrpy"
+    defaults: dict[str, Any] = {"cassette_format": "vcrpy"}
     spec = cassette_spec(
         merged,
         record_mode=mode,
@@ -387,7 +385,9 @@ def _cassette(
     options = spec.options
     combined: CombinedStore | None = None
     if spec.extra_paths:
-        main = options.cassette_store or store_for_path(spec.path, create_if_missing=True)
+        main = options.cassette_store or store_for_path(
+            spec.path, create_if_missing=True, cassette_format=options.cassette_format
+        )
         combined = CombinedStore(main, spec.path, spec.extra_paths)
         options = options.replace(cassette_store=combined)
     with quiet(), use_cassette(spec.path, options) as session:
@@ -395,11 +395,11 @@ def _cassette(
         try:
             yield session
         finally:
-            interactions = len(session.interactions)
+            interactions = session.interactions
             segments = combined.sizes if combined is not None else [(spec.path, loaded)]
             _summary(config).add(
                 list(segments),
+                interactions,
                 session.play_counts,
-                interactions - loaded,
-                replaced=options.record_mode == "all" and interactions > 0,
+                replaced=options.record_mode == "all" and bool(interactions),
             )

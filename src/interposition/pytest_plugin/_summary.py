@@ -8,9 +8,13 @@ workers send theirs to the controller, which prints the one summary line.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from interposition.models import Interaction
 
 __all__ = ["CassetteUse", "Summary"]
 
@@ -19,20 +23,34 @@ __all__ = ["CassetteUse", "Summary"]
 class CassetteUse:
     """One cassette file over the session.
 
+    Interactions are told apart by their request's method and URL and how
+    many such requests came before them in the file, so counts from several
+    workers (which each append to a shared cassette) add up, whatever the
+    cassette's format keeps of the rest.
+
     Attributes:
-        total: How many interactions it holds.
-        played: The positions of those some test played.
+        seen: Every interaction some test loaded or recorded.
+        played: Those some test played (or recorded).
         recorded: How many interactions were recorded into it.
     """
 
-    total: int = 0
-    played: set[int] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)
+    played: set[str] = field(default_factory=set)
     recorded: int = 0
 
     @property
     def unplayed(self) -> int:
         """How many of its interactions no test played."""
-        return max(self.total - len(self.played), 0)
+        return len(self.seen - self.played)
+
+
+def _keys(interactions: Sequence[Interaction], counter: Counter[str]) -> list[str]:
+    keys = []
+    for interaction in interactions:
+        value = f"{interaction.request.action} {interaction.request.target}"
+        keys.append(f"{value}:{counter[value]}")
+        counter[value] += 1
+    return keys
 
 
 @dataclass
@@ -44,8 +62,8 @@ class Summary:
     def add(
         self,
         segments: list[tuple[Path, int]],
-        play_counts: tuple[int, ...],
-        recorded: int,
+        interactions: Sequence[Interaction],
+        play_counts: Sequence[int],
         *,
         replaced: bool,
     ) -> None:
@@ -53,42 +71,47 @@ class Summary:
 
         Args:
             segments: (file, interactions loaded from it), in load order; the
-                first is the test's own cassette.
-            play_counts: The session's play counts (loaded, then recorded).
-            recorded: How many interactions the session recorded.
+                first is the test's own cassette, which the interactions after
+                the last segment were recorded into.
+            interactions: The session's interactions (loaded, then recorded).
+            play_counts: Their play counts.
             replaced: The test's own cassette was re-recorded from empty.
         """
+        if not segments:
+            return
         offset = 0
+        main_counter: Counter[str] = Counter()
         for number, (path, size) in enumerate(segments):
             use = self.cassettes.setdefault(str(path), CassetteUse())
             if number == 0 and replaced:
+                use.seen.clear()
                 use.played.clear()
-                use.total = 0
-            use.total = max(use.total, size)
-            use.played.update(i for i in range(size) if play_counts[offset + i])
+            counter = main_counter if number == 0 else Counter()
+            keys = _keys(interactions[offset : offset + size], counter)
+            use.seen.update(keys)
+            use.played.update(k for i, k in enumerate(keys) if play_counts[offset + i])
             offset += size
-        if segments and recorded:
+        new = _keys(interactions[offset:], main_counter)
+        if new:
             use = self.cassettes[str(segments[0][0])]
-            start = segments[0][1]
-            use.played.update(range(start, start + recorded))
-            use.total = max(use.total, start + recorded)
-            use.recorded += recorded
+            use.seen.update(new)
+            use.played.update(new)
+            use.recorded += len(new)
 
     def to_data(self) -> dict[str, Any]:
         """Plain data (for pytest-xdist's workeroutput)."""
         return {
-            path: [use.total, sorted(use.played), use.recorded]
+            path: [sorted(use.seen), sorted(use.played), use.recorded]
             for path, use in self.cassettes.items()
         }
 
     def merge_data(self, data: dict[str, Any]) -> None:
         """Add what a worker sent."""
-        for path, (total, played, recorded) in data.items():
+        for path, (seen, played, recorded) in data.items():
             use = self.cassettes.setdefault(path, CassetteUse())
-            use.total = max(use.total, int(total))
-            use.played.update(int(i) for i in played)
+            use.seen.update(seen)
+            use.played.update(played)
             use.recorded += int(recorded)
-
     @property
     def unplayed(self) -> dict[str, int]:
         """Cassettes with interactions no test played, and how many."""
