@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test check lint types unit bench clean test-aiohttp-oldest test-niquests
+.PHONY: demo test check lint types unit bench clean test-aiohttp-oldest test-niquests bench-pytest-plugin
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -78,5 +78,20 @@ $(VENV)/.bench-installed: $(STAMP)
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks
 
+# pytest-recording + vcrpy in a venv of their own, without interposition: both
+# plugins define --record-mode and the vcr marker, so pytest-recording never
+# goes into .venv. The pytest-plugin benchmark runs the same generated suite
+# with each.
+RECORDING_VENV ?= .venv-recording
+
+$(RECORDING_VENV)/.installed: Makefile
+	test -x $(RECORDING_VENV)/bin/python || $(PYTHON) -m venv $(RECORDING_VENV)
+	echo '*' > $(RECORDING_VENV)/.gitignore
+	$(RECORDING_VENV)/bin/python -m pip install --quiet 'pytest-recording==0.14.*' 'vcrpy>=8' requests pyyaml pytest
+	touch $@
+
+bench-pytest-plugin: $(VENV)/.bench-installed $(RECORDING_VENV)/.installed
+	INTERPOSITION_BENCH_RECORDING_PYTHON=$(RECORDING_VENV)/bin/python $(BIN)/python -m benchmarks pytest-plugin
+
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) $(NIQUESTS_VENV) .mypy_cache .ruff_cache .pytest_cache build dist
+	rm -rf $(VENV) $(OLDEST_VENV) $(NIQUESTS_VENV) $(RECORDING_VENV) .mypy_cache .ruff_cache .pytest_cache build dist

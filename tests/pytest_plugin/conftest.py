@@ -118,5 +118,6 @@ def server_url():
     )
     return pytester
 
+
 #: The example project is run by test_example_project.py, not collected here.
 collect_ignore = ["example_project"]

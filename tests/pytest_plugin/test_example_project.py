@@ -30,8 +30,17 @@ def test_example_project_passes_unchanged(pytester: pytest.Pytester) -> None:
     # pytest-asyncio is left out because the project does not use it (and
     # its ini key would be unknown to the project).
     result = pytester.runpytest(
-        "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:asyncio",
-        "-c", str(project / "pytest.ini"), "--rootdir", str(project), str(project),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:hypothesispytest",
+        "-p",
+        "no:asyncio",
+        "-c",
+        str(project / "pytest.ini"),
+        "--rootdir",
+        str(project),
+        str(project),
     )
     result.assert_outcomes(passed=10)
     result.stdout.fnmatch_lines(["interposition: 11 cassettes used, 0 recorded, *"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from pathlib import Path
@@ -21,21 +22,22 @@ RUN = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-W", "error")
 def test_blocks_tcp_udp_and_unix_sockets(server: Server, tmp_path: Path) -> None:
     port = int(server.url.rsplit(":", 1)[1])
     with blocking_context():
-        with pytest.raises(RuntimeError, match=r"^Network is disabled for host '127.0.0.1'$"):
+        with pytest.raises(
+            RuntimeError, match=r"^Network is disabled for host '127\.0\.0\.1'$"
+        ):
             requests.get(server.url + "/x")
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            with pytest.raises(RuntimeError, match="host '127.0.0.1'"):
-                udp.connect(("127.0.0.1", 9))
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        with udp, pytest.raises(RuntimeError, match=r"host '127\.0\.0\.1'"):
+            udp.connect(("127.0.0.1", 9))
         path = str(tmp_path / "sock")
         with socket.socket(socket.AF_UNIX) as listener:
             listener.bind(path)
             listener.listen()
-            with socket.socket(socket.AF_UNIX) as unix:
-                with pytest.raises(RuntimeError, match=f"host '{path}'"):
-                    unix.connect(path)
-        with socket.socket() as tcp:
-            with pytest.raises(RuntimeError):
-                tcp.connect_ex(("127.0.0.1", port))
+            unix = socket.socket(socket.AF_UNIX)
+            with unix, pytest.raises(RuntimeError, match=re.escape(f"host '{path}'")):
+                unix.connect(path)
+        with socket.socket() as tcp, pytest.raises(RuntimeError):
+            tcp.connect_ex(("127.0.0.1", port))
         # Other threads are blocked too.
         errors: list[BaseException] = []
 
@@ -124,7 +126,7 @@ def test_options_and_markers(project: pytest.Pytester, server: Server) -> None:
         @pytest.mark.block_network
         def test_config_allows(server_url):
             requests.get(server_url + "/config")
-        """
+        """,
     )
     project.runpytest(
         *RUN, "test_mark_only.py", "test_config_hosts.py"

@@ -326,7 +326,8 @@ def test_vcr_config_keys_keep_vcrpys_meaning(
     (cassette,) = (project.path / "cassettes").rglob("*.yaml")
     ((method, url, sent, received),) = recorded(cassette)
     assert (method, url) == ("GET", f"{server.url}/items/ID?a=1")
-    assert "user-agent" not in sent and "x-trace" not in sent
+    assert "user-agent" not in sent
+    assert "x-trace" not in sent
     assert sent["x-token"] == "XXX"
     assert "set-cookie" not in received
     assert b"/ITEMS/" in cassette.read_bytes() or "/ITEMS/" in cassette.read_text()
@@ -499,5 +500,7 @@ def test_pytest_recording_beside_is_detected(project: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(
         ["*pytest-recording is installed beside interposition*-p no:recording*"]
     )
-    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:recording")
+    result = project.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:recording"
+    )
     result.assert_outcomes(passed=1)

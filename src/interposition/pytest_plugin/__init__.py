@@ -24,7 +24,6 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from interposition.pytest_plugin._plugin import (
-    PluginConflictError,
     allowed_hosts,
     default_cassette_name,
     disable_recording,
@@ -47,7 +46,6 @@ if TYPE_CHECKING:
     from interposition.pytest_plugin._config import VcrConfigWarning, VcrStandIn
 
 __all__ = [
-    "PluginConflictError",
     "VcrConfigWarning",
     "VcrStandIn",
     "allowed_hosts",

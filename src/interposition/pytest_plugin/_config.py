@@ -248,9 +248,10 @@ def _match_on(value: object, matchers: Mapping[str, VcrMatcher]) -> object:
     functions = [matchers[n] for n in custom]
 
     def matches(incoming: HttpRequest, recorded: HttpRequest) -> bool:
-        if key is not None and callable(key):
-            if key(request_to_engine(incoming)) != key(request_to_engine(recorded)):
-                return False
+        if callable(key) and key(request_to_engine(incoming)) != key(
+            request_to_engine(recorded)
+        ):
+            return False
         for function in functions:
             try:
                 if function(VcrRequest(incoming), VcrRequest(recorded)) is False:

@@ -37,7 +37,9 @@ _stack: list[re.Pattern[str] | None] = []
 _patch: Patch | None = None
 
 
-def compile_allowed_hosts(allowed_hosts: Iterable[str] | str | None) -> re.Pattern[str] | None:
+def compile_allowed_hosts(
+    allowed_hosts: Iterable[str] | str | None,
+) -> re.Pattern[str] | None:
     """One pattern matching any of the allowed hosts, or None for none.
 
     ``allowed_hosts`` may be a comma-separated string, as on the command line.
@@ -65,7 +67,9 @@ def compile_allowed_hosts(allowed_hosts: Iterable[str] | str | None) -> re.Patte
         try:
             re.compile(host)
         except re.error as exc:
-            msg = f"allowed_hosts entry {host!r} is not a valid regular expression: {exc}"
+            msg = (
+                f"allowed_hosts entry {host!r} is not a valid regular expression: {exc}"
+            )
             raise ConfigurationError(msg) from None
     return re.compile("|".join(f"(?:{host})" for host in hosts))
 

@@ -18,14 +18,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from interposition.errors import InterpositionError
-
 if TYPE_CHECKING:
     from interposition.http import CassetteSession
     from interposition.pytest_plugin._summary import Summary
 
 __all__ = [
-    "PluginConflictError",
     "allowed_hosts",
     "default_cassette_name",
     "disable_recording",
@@ -47,15 +44,10 @@ _RECORD_MODES: Final = ("none", "once", "new_episodes", "all", "rewrite")
 _CONFLICTS: set[int] = set()
 _MARKERS: Final = (
     "vcr: record and replay the test's HTTP traffic in a cassette (interposition).",
-    "block_network(allowed_hosts=None): block network access except while "
-    "recording.",
+    "block_network(allowed_hosts=None): block network access except while recording.",
     "default_cassette(name): the test's cassette name.",
     "allowed_hosts(*hosts): hosts (names, IPs, regexes) a blocked test may reach.",
 )
-
-
-class PluginConflictError(InterpositionError, pytest.UsageError):
-    """Another plugin claims the same options, markers or fixtures."""
 
 
 def _summary(config: pytest.Config) -> Summary:
@@ -135,7 +127,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the markers; refuse to run beside pytest-vcr or pytest-recording.
 
     Raises:
-        PluginConflictError: When pytest-vcr or pytest-recording is active too.
+        pytest.UsageError: When pytest-vcr or pytest-recording is active too
+            (pytest prints the message as a usage error, without a traceback).
     """
     if config.pluginmanager.has_plugin("vcr"):
         msg = (
@@ -143,7 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "define the vcr marker and fixtures. Uninstall pytest-vcr "
             "(interposition replaces it), or run with -p no:interposition."
         )
-        raise PluginConflictError(msg)
+        raise pytest.UsageError(msg)
     if id(config.pluginmanager) in _CONFLICTS:
         msg = (
             "pytest-recording is installed beside interposition: both define "
@@ -153,7 +146,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "-p no:interposition (to use pytest-recording), for example in "
             "addopts."
         )
-        raise PluginConflictError(msg)
+        raise pytest.UsageError(msg)
     for line in _MARKERS:
         config.addinivalue_line("markers", line)
 
@@ -180,8 +173,9 @@ def pytest_collection_modifyitems(
             names.insert(0, "vcr")
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """Gather a pytest-xdist worker's cassette counts."""
+    """Gather a pytest-xdist worker's cassette counts (without xdist: unused)."""
     data = getattr(node, "workeroutput", {}).get("interposition")
     if data:
         _summary(node.config).merge_data(data)
@@ -290,7 +284,9 @@ def allowed_hosts(request: pytest.FixtureRequest) -> list[str] | None:
     marker = request.node.get_closest_marker("allowed_hosts")
     from_marker: Any = None
     if marker is not None:
-        from_marker = [h for a in marker.args for h in ([a] if isinstance(a, str) else a)]
+        from_marker = [
+            h for a in marker.args for h in ([a] if isinstance(a, str) else a)
+        ]
     config = request.getfixturevalue("vcr_config")
     hosts = (
         (block.kwargs.get("allowed_hosts") if block is not None else None)
@@ -345,7 +341,9 @@ def vcr(request: pytest.FixtureRequest) -> Iterator[CassetteSession | None]:
         if block and (not markers or blocking_mode == "none"):
             from interposition.pytest_plugin._network import blocking_context
 
-            stack.enter_context(blocking_context(request.getfixturevalue("allowed_hosts")))
+            stack.enter_context(
+                blocking_context(request.getfixturevalue("allowed_hosts"))
+            )
         if not markers or request.getfixturevalue("disable_recording"):
             yield None
             return

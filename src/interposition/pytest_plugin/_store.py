@@ -27,7 +27,9 @@ class CombinedStore:
             cassette and each extra one loaded, in load order.
     """
 
-    def __init__(self, main: CassetteStore, main_path: Path, extra_paths: tuple[Path, ...]) -> None:
+    def __init__(
+        self, main: CassetteStore, main_path: Path, extra_paths: tuple[Path, ...]
+    ) -> None:
         self.main = main
         self.main_path = main_path
         self.extra_paths = extra_paths
@@ -62,7 +64,9 @@ class CombinedStore:
         """Append to the main cassette."""
         append = getattr(self.main, "append", None)
         if append is None:
-            self.save(Cassette.model_construct(interactions=(*self._own(), interaction)))
+            self.save(
+                Cassette.model_construct(interactions=(*self._own(), interaction))
+            )
         else:
             append(interaction)
 

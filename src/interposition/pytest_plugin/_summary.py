@@ -112,6 +112,7 @@ class Summary:
             use.seen.update(seen)
             use.played.update(played)
             use.recorded += int(recorded)
+
     @property
     def unplayed(self) -> dict[str, int]:
         """Cassettes with interactions no test played, and how many."""

@@ -168,7 +168,7 @@ class VcrRequest:
 
 
 def response_dict(response: HttpResponse) -> dict[str, Any]:
-    """vcrpy's dict of a response."""
+    """Vcrpy's dict of a response."""
     headers: dict[str, list[str]] = {}
     for name, value in response.headers:
         headers.setdefault(name, []).append(value)

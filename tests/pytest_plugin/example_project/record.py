@@ -63,7 +63,14 @@ def main() -> None:
     with vcr.use_cassette(str(directory / "test_record_mode_in_marker.yaml")):
         requests.get("http://127.0.0.1:8765/users", params={"page": "2"})
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--record-mode=new_episodes"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--record-mode=new_episodes",
+        ],
         cwd=HERE,
         check=True,
     )
