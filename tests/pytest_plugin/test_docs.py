@@ -1,4 +1,4 @@
-"""The code of docs/pytest-plugin.md and docs/migrating-from-vcrpy.md runs as written."""
+"""The code in docs/pytest-plugin.md and docs/migrating-from-vcrpy.md runs."""
 
 from __future__ import annotations
 
