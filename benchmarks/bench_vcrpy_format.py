@@ -4,8 +4,9 @@ The cassette is written by vcrpy's own YAML serializer (requests-shaped
 interactions: text, JSON, form and gzip bodies, five headers a side). Each
 measurement runs in a fresh process (``python -c``) that loads the file and
 reports its wall time and the rise of its peak RSS (``ru_maxrss`` after the
-load minus before it, imports done). Repeats are interleaved (us, vcrpy, us,
-vcrpy...) so both see the same machine; medians and min-max are reported.
+load minus the RSS just before it, imports done; Linux). Repeats are
+interleaved (us, vcrpy, us, vcrpy...) so both see the same machine; medians
+and min-max are reported.
 
 "Us" is ``CassetteSession(path, record_mode="none")``: load, convert and
 index, ready to replay. "vcrpy" is ``vcr.cassette.Cassette.load(path=...)``:
@@ -43,7 +44,8 @@ else:
             path=path, serializer=yamlserializer, record_mode="none"
         )
         return len(cassette)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/statm") as statm:
+    before = int(statm.read().split()[1]) * resource.getpagesize() // 1024
 start = time.perf_counter()
 count = load()
 elapsed = time.perf_counter() - start

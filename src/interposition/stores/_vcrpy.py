@@ -18,6 +18,7 @@ on aliases. See ``docs/vcrpy-format.md`` and ADR 0007.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
@@ -535,13 +536,20 @@ class _VcrpyStore(_FileStore):
         data = _read_bytes(self._path, self._create_if_missing)
         if data is None or not data.strip():
             return Cassette(interactions=())
+        # Tens of thousands of small objects and no cycles among them: the
+        # collector's passes over them would cost a third of the load.
+        enabled = gc.isenabled()
+        gc.disable()
         try:
             document = self._parse(data)
+            interactions = _interactions(self._path, document)
         except CassetteLoadError:
             raise
         except (ValueError, TypeError, yaml.YAMLError) as exc:
             raise CassetteLoadError(self._path, exc) from exc
-        interactions = _interactions(self._path, document)
+        finally:
+            if enabled:
+                gc.enable()
         return Cassette.model_construct(interactions=interactions)
 
     def _parse(self, data: bytes) -> Any:

@@ -325,9 +325,20 @@ _ITEM: Final = re.compile(
 )
 #: A header with one-line values: ``Name:`` then ``- value`` lines.
 _HEADER: Final = re.compile(r"      ([^'\"\s\-?&*!#][^\n]*?):\n((?:      - [^\n]*\n)+)")
-_TAIL: Final = re.compile(
-    r"(?:^|\n)((?:metadata:[^\n]*\n(?:[ -][^\n]*\n)*)?version: 1\n?)\Z"
-)
+_VERSION_LINE: Final = re.compile(r"version: 1\n?\Z")
+
+
+def _tail_start(text: str) -> int:
+    """Where the keys after the interactions start (``metadata``, ``version``)."""
+    version = text.rfind("\nversion:") + 1
+    if not version or not _VERSION_LINE.match(text, version):
+        raise NotCanonical("no version at the end")
+    metadata = text.rfind("\nmetadata:", 0, version) + 1
+    if metadata and "\n-" not in text[metadata:version]:
+        return metadata
+    return version
+
+
 _SPECIAL_START: Final = frozenset("&*!|>%@`#'\"{[]},?:-")
 
 
@@ -451,13 +462,11 @@ def parse(data: bytes) -> Any:
         raise NotCanonical("not UTF-8") from None
     if "\t" in text or "\r" in text or not text.startswith("interactions:\n- "):
         raise NotCanonical("not vcrpy's layout")
-    tail = _TAIL.search(text)
-    if tail is None:
-        raise NotCanonical("no version at the end")
-    body = text[len("interactions:\n- ") : tail.start(1)]
+    start = _tail_start(text)
+    body = text[len("interactions:\n- ") : start]
     items = [_item(item + "\n") for item in body[:-1].split("\n- ")] if body else []
     document: dict[str, Any] = {"interactions": items}
-    rest = tail.group(1)
+    rest = text[start:]
     if rest.startswith("metadata:"):
         reader = _Reader(rest)
         document.update(reader.mapping(0))
