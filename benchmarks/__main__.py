@@ -17,6 +17,7 @@ MODULES = {
     "sync-clients": "bench_sync_clients",
     "aiohttp-cassette": "bench_aiohttp_cassette",
     "pytest-plugin": "bench_pytest_plugin",
+    "vcrpy-format": "bench_vcrpy_format",
 }
 
 
