@@ -194,22 +194,24 @@ def _hook_cost(directory: Path) -> list[float]:
     from interposition.pytest_plugin import pytest_collection_modifyitems
 
     class Capture:
-        items: list[pytest.Item] = []
-        session: pytest.Session | None = None
+        def __init__(self) -> None:
+            self.items: list[pytest.Item] = []
+            self.session: pytest.Session | None = None
 
         def pytest_collection_finish(self, session: pytest.Session) -> None:
-            Capture.items = list(session.items)
-            Capture.session = session
+            self.items = list(session.items)
+            self.session = session
 
+    capture = Capture()
     pytest.main(
         ["--collect-only", "-qq", "-p", "no:cacheprovider", str(directory)],
-        plugins=[Capture()],
+        plugins=[capture],
     )
-    session = Capture.session
+    session = capture.session
     assert session is not None
     costs = []
     for _ in range(ROUNDS):
-        items = [item for item in Capture.items for _ in range(5)]
+        items = [item for item in capture.items for _ in range(5)]
         start = time.perf_counter()
         pytest_collection_modifyitems(session, session.config, items)
         costs.append((time.perf_counter() - start) / len(items) * 1e6)
