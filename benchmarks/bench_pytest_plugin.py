@@ -204,7 +204,7 @@ def _hook_cost(directory: Path) -> list[float]:
 
     capture = Capture()
     pytest.main(
-        ["--collect-only", "-qq", "-p", "no:cacheprovider", str(directory)],
+        [*FLAGS[3:], "-qq", "-W", "ignore", "--collect-only", str(directory)],
         plugins=[capture],
     )
     session = capture.session
