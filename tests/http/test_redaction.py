@@ -341,3 +341,30 @@ def test_an_llm_usage_document_replays_as_recorded(cassette_path: Path) -> None:
     assert replayed.json() == recorded.json() == usage
     assert replayed.headers["x-ratelimit-remaining-tokens"] == "149984"
     assert '"max_tokens":64' in cassette_path.read_text().replace('\\"', '"')
+
+
+def test_bytes_header_values_are_stored_as_text(
+    server: LiveServer, cassette_path: Path
+) -> None:
+    import urllib3
+
+    # botocore passes every AWS header value as bytes.
+    headers = {"X-Amz-Date": b"20261201T000000Z", "X-Amz-Security-Token": b"tok-999"}
+    match = ["method", "url", "header:x-amz-date"]
+
+    def scenario() -> tuple[int, int]:
+        first = requests.get(server.url + "/text", headers=headers, timeout=5)
+        with urllib3.PoolManager() as pool:
+            second = pool.request("GET", server.url + "/binary", headers=headers)  # type: ignore[arg-type]
+        return first.status_code, second.status
+
+    with use_cassette(cassette_path, match_on=match):
+        assert scenario() == (200, 200)
+    text = cassette_path.read_text()
+    assert "b'" not in text
+    assert text.count('"20261201T000000Z"') == 2
+    _assert_no_secrets(cassette_path)  # the bytes token is redacted too
+    server.stop()
+    with use_cassette(cassette_path, match_on=match, record_mode="none") as cassette:
+        assert scenario() == (200, 200)
+    assert cassette.all_played
