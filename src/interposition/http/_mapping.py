@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from interposition.errors import InterpositionError
@@ -37,10 +37,13 @@ from interposition.models import (
 
 __all__ = [
     "PROTOCOL",
+    "VERSION_NUMBERS",
+    "VERSION_TEXTS",
     "Headers",
     "HttpMappingError",
     "HttpRequest",
     "HttpResponse",
+    "body_bytes",
     "build_url",
     "from_interaction",
     "header_pairs",
@@ -185,6 +188,41 @@ def _text(value: object) -> str:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("latin-1")
     return value if type(value) is str else str(value)
+
+
+def body_bytes(body: Any) -> bytes:  # noqa: PLR0911 - one case per body type
+    """A request body as clients hand it over (bytes, text, a file, parts)."""
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
+    read = getattr(body, "read", None)
+    if read is not None:
+        data = read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if isinstance(body, Iterable):
+        return b"".join(
+            part.encode("utf-8") if isinstance(part, str) else bytes(part)
+            for part in body
+        )
+    return bytes(body)
+
+
+#: HTTP versions as urllib3 (and urllib3-future, and http.client) number them.
+VERSION_NUMBERS: Final = {
+    "HTTP/1.0": 10,
+    "HTTP/1.1": 11,
+    "HTTP/2": 20,
+    "HTTP/2.0": 20,
+    "HTTP/3": 30,
+    "HTTP/3.0": 30,
+}
+#: The version text of each number (the inverse of VERSION_NUMBERS).
+VERSION_TEXTS: Final = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2", 30: "HTTP/3"}
 
 
 def header_pairs(headers: Iterable[tuple[object, object]]) -> Headers:
