@@ -343,6 +343,13 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         listener = self._detach()
         await run_in_server_loop(self._shutdown(listener))
 
+    def _close_now(self) -> None:
+        """Stop from synchronous code (no running loop), and wait for it."""
+        listener = self._detach()
+        asyncio.run_coroutine_threadsafe(
+            self._shutdown(listener), server_loop()
+        ).result()
+
     def _detach(self) -> Listener | None:
         listener = self._listener
         if self._cassette is not None:

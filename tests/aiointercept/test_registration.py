@@ -286,4 +286,3 @@ async def test_a_caller_loop_without_add_reader_still_gets_tls_sniffing(
         assert await (await session.get(f"{m.server_url}/p")).text() == "plain"
     with pytest.raises(aiohttp.ClientConnectionError):
         await session.get(f"{m.server_url}/p")
-

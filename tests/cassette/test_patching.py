@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 import cassette
-from interposition.errors import ConfigurationError
 from cassette import cassette_library, patcher, player, unpatched
 from cassette.cassette_library import CassetteLibrary
 from cassette.unpatched import unpatched_httplib_context
+from interposition.errors import ConfigurationError
 from tests.cassette.conftest import CLIENTS, LocalServer, _patched_attributes, fetch
 
 
