@@ -580,7 +580,8 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         return (self,)
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        captured = await capture(request)
+        # The server's request factory makes every request an AiointerceptRequest.
+        captured = await capture(cast("AiointerceptRequest", request))
         owners = self._owners()
         for owner in owners:
             if owner._retries and owner._is_retry(captured):

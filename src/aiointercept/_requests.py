@@ -54,12 +54,12 @@ class AiointerceptRequest(web.Request):
     canonical_url: URL
     _upper_method: str
 
-    @property  # type: ignore[override]
+    @property
     def url(self) -> URL:
         """The normalized URL the client asked for."""
         return self.canonical_url
 
-    @property  # type: ignore[override]
+    @property
     def method(self) -> str:
         """The HTTP method, upper case."""
         return self._upper_method

@@ -6,4 +6,4 @@ published package's name.
 """
 
 from interposition._aiointercept_fixtures import *  # noqa: F403
-from interposition._aiointercept_fixtures import __all__ as __all__
+from interposition._aiointercept_fixtures import __all__  # noqa: F401 - re-exported

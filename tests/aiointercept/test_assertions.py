@@ -69,15 +69,15 @@ async def test_called_with_data(session: aiohttp.ClientSession) -> None:
         await session.post(url, data=b"raw")
         m.assert_called_with(url, method="POST", data=b"raw")
         m.assert_called_with(url, method="POST", data="raw")
-        with pytest.raises(AssertionError, match="^Body mismatch: expected other"):
+        with pytest.raises(AssertionError, match=r"^Body mismatch: expected other"):
             m.assert_called_with(url, method="POST", data=b"other")
         await session.post(url, data={"b": "2", "a": "1"})
         m.assert_called_with(url, method="POST", data={"a": "1", "b": "2"})
-        with pytest.raises(AssertionError, match="^Form-encoded body mismatch"):
+        with pytest.raises(AssertionError, match=r"^Form-encoded body mismatch"):
             m.assert_called_with(url, method="POST", data={"a": "1"})
         await session.post(url, json={"a": "1"})
         with pytest.raises(
-            AssertionError, match="application/x-www-form-urlencoded.*use json="
+            AssertionError, match=r"application/x-www-form-urlencoded.*use json="
         ):
             m.assert_called_with(url, method="POST", data={"a": "1"})
         await session.post(url, data=b"not json")
@@ -101,9 +101,9 @@ async def test_called_with_headers_subset_and_strict(
         everything: dict[str, object] = dict.fromkeys(request.headers, mock.ANY)
         everything["X-A"] = "a"
         m.assert_called_with(url, headers=everything, strict_headers=True)
-        with pytest.raises(AssertionError, match="^Headers mismatch"):
+        with pytest.raises(AssertionError, match=r"^Headers mismatch"):
             m.assert_called_with(url, headers={"X-A": "a"}, strict_headers=True)
-        with pytest.raises(AssertionError, match="^Headers mismatch"):
+        with pytest.raises(AssertionError, match=r"^Headers mismatch"):
             m.assert_called_with(
                 url, headers={**everything, "X-Missing": "1"}, strict_headers=True
             )

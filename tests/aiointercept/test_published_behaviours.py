@@ -181,7 +181,7 @@ async def test_shortcuts_call_add_with_the_method_by_keyword() -> None:
 @pytest.mark.asyncio
 async def test_payload_and_json_win_over_body(session: aiohttp.ClientSession) -> None:
     async with aiointercept() as m:
-        m.get(f"{m.server_url}/p", body={"ignored": 1}, payload={"p": 1})  # type: ignore[arg-type]
+        m.get(f"{m.server_url}/p", body={"ignored": 1}, payload={"p": 1})
         m.get(f"{m.server_url}/j", body=b"ignored", json=[1])
         assert await (await session.get(f"{m.server_url}/p")).json() == {"p": 1}
         assert await (await session.get(f"{m.server_url}/j")).json() == [1]
@@ -263,16 +263,16 @@ async def test_assertion_summaries_with_diff_notes_and_any(
         (diff,) = caught.value.__notes__
         assert "- {'item': 'pen', 'qty': 2}" in diff
         assert "+ {'item': 'book', 'qty': 2}" in diff
-        with pytest.raises(AssertionError, match="^Expected JSON body, got non-JSON"):
-            await session.post(url, data=b"plain")
+        await session.post(url, data=b"plain")
+        with pytest.raises(AssertionError, match=r"^Expected JSON body, got non-JSON"):
             m.assert_called_with(url, "POST", json={"a": 1})
         await session.post(url, data={"user": "alice", "n": "3"})
         m.assert_called_with(url, "POST", data={"user": "alice", "n": mock.ANY})
-        with pytest.raises(AssertionError, match="^No calls to GET") as missing:
+        with pytest.raises(AssertionError, match=r"^No calls to GET") as missing:
             m.assert_called_with(f"{m.server_url}/order")
         notes = "\n".join(missing.value.__notes__)
         assert f"Did you mean one of:\n  - POST {url}" in notes
-        assert "Requests made (3):" in notes
+        assert "Requests made (4):" in notes
 
 
 # --- misses (1.0.0 diagnostics, and the reason reaching the test) ----------
@@ -283,10 +283,15 @@ async def test_a_miss_logs_on_aiointercept_core_and_notes_the_exception(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="aiointercept")
-    with pytest.raises(aiohttp.ClientConnectionError) as caught:
-        async with aiointercept() as m, aiohttp.ClientSession() as s:
+    m = aiointercept()
+
+    async def scenario() -> None:
+        async with m, aiohttp.ClientSession() as s:
             m.get(f"{m.server_url}/users/1")
             await s.get(f"{m.server_url}/user/1")
+
+    with pytest.raises(aiohttp.ClientConnectionError) as caught:
+        await scenario()
     notes = "\n".join(getattr(caught.value, "__notes__", []))
     assert f"no registered response for GET {m.server_url}/user/1" in notes
     assert f"closest registered: GET {m.server_url}/users/1" in notes
