@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import base64
 import gzip
-import re
 import importlib
 import importlib.util
 import json
 import os
+import re
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
