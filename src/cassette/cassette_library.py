@@ -65,8 +65,9 @@ FileFormat: TypeAlias = Literal["json", "yaml"]
 DEFAULT_CONFIG: Final[Mapping[str, object]] = {"log_cassette_used": False}
 
 #: What distinguishes two recordings: as in cassette 0.3, the request
-#: headers and body as well as the method and the URL.
-MATCH_ON: Final = ("method", "url", "headers", "body")
+#: headers and body (compared exactly: ``raw_body``) as well as the method
+#: and the URL.
+MATCH_ON: Final = ("method", "url", "headers", "raw_body")
 
 
 @functools.cache

@@ -2,8 +2,12 @@
 
 The engine indexes recordings by the key a function computes from each
 request, so a lookup is one key computation and one dict access. The HTTP
-default key is (method, normalized URL). The differ names, in HTTP terms,
-how the closest recording differs from a request that missed.
+default key is (method, normalized URL). vcrpy's matcher names have vcrpy's
+meanings (``uri`` the URL as written, ``path`` undecoded, ``query`` sorted
+decoded pairs, ``raw_body`` exact, ``body`` parsed by content type), each
+turned into a key rather than a pairwise comparison (ADR 0007); ``url``
+stays our normalized URL. The differ names, in HTTP terms, how the closest
+recording differs from a request that missed.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeAlias
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 from interposition.errors import ConfigurationError
 from interposition.http._mapping import HttpRequest, default_port, request_from_engine
@@ -45,6 +49,8 @@ MATCH_FIELDS: Final = (
     "path",
     "query",
     "headers",
+    "uri",
+    "raw_body",
     "body",
     "json_body",
 )
@@ -61,7 +67,7 @@ HttpPredicate: TypeAlias = Callable[[HttpRequest, HttpRequest], bool]
 #: What ``use_cassette(match_on=...)`` accepts.
 MatchOn: TypeAlias = Sequence[str] | HttpKeyFunction | PredicateMatcher
 
-_URL_FIELDS: Final = frozenset({"url", "scheme", "host", "port", "path", "query"})
+_URL_FIELDS: Final = frozenset({"url", "scheme", "host", "port"})
 
 _UrlParts = tuple[str, str, int | None, str, tuple[tuple[str, str], ...]]
 
@@ -146,6 +152,82 @@ def _json_form(body: bytes) -> Hashable:
         return body
 
 
+def _header_first(request: InteractionRequest, name: str) -> str:
+    for key, value in request.headers:
+        if key.lower() == name:
+            return value
+    return ""
+
+
+def _dechunk(body: bytes) -> bytes:
+    """A body in the chunked transfer coding, decoded (as vcrpy's ``body``)."""
+    out: list[bytes] = []
+    position = 0
+    while True:
+        line_end = body.find(b"\r\n", position)
+        if line_end == -1:
+            raise ValueError("malformed chunked data")
+        size = int(body[position:line_end].split(b";")[0], 16)
+        if size == 0:
+            return b"".join(out)
+        start = line_end + 2
+        out.append(body[start : start + size])
+        if body[start + size : start + size + 2] != b"\r\n":
+            raise ValueError("malformed chunked data")
+        position = start + size + 2
+
+
+def _body_form(request: InteractionRequest, _: _UrlParts | None) -> Hashable:
+    """The vcrpy ``body``: parsed by content type, else the bytes.
+
+    A chunked body is de-chunked; a form body (by its Content-Type) compares
+    as its parsed fields, names in any order; a JSON body compares parsed,
+    whatever its Content-Type says (vcrpy's aiohttp cassettes keep no
+    request headers); a body that does not parse compares as its bytes.
+    """
+    return _content_form(request, request.body)
+
+
+def _content_form(request: InteractionRequest, body: bytes) -> Hashable:
+    raw = body
+    try:
+        if "chunked" in _header_first(request, "transfer-encoding").lower():
+            body = _dechunk(body)
+        content_type = _header_first(request, "content-type").lower()
+        if "application/x-www-form-urlencoded" in content_type:
+            fields = parse_qs(body.decode("ascii"))
+            return ("form", tuple(sorted((k, tuple(v)) for k, v in fields.items())))
+        if "application/json" in content_type or body.lstrip()[:1] in (b"{", b"["):
+            parsed = json.loads(body)
+            return ("json", json.dumps(parsed, sort_keys=True, separators=(",", ":")))
+    except (ValueError, UnicodeDecodeError):
+        return ("raw", raw)
+    return ("raw", body)
+
+
+def _uri_form(request: InteractionRequest, _: _UrlParts | None) -> str:
+    """The vcrpy ``uri``: the URL as written; a bare host gains its "/"."""
+    url = request.target
+    parts = urlsplit(url)
+    if parts.path:
+        return url
+    authority = f"{parts.scheme}://{parts.netloc}"
+    if not url.startswith(authority):
+        return url
+    return authority + "/" + url[len(authority) :]
+
+
+def _vcrpy_path(request: InteractionRequest, _: _UrlParts | None) -> str:
+    """The vcrpy ``path``: as written (not percent-decoded); empty is "/"."""
+    return urlsplit(request.target).path or "/"
+
+
+def _vcrpy_query(request: InteractionRequest, _: _UrlParts | None) -> object:
+    """The vcrpy ``query``: sorted decoded pairs (blank values dropped)."""
+    query = urlsplit(request.target).query
+    return tuple(sorted(parse_qsl(query))) if query else ()
+
+
 def _headers_form(headers: Iterable[tuple[str, str]]) -> Hashable:
     return tuple(sorted(((k.lower(), v) for k, v in headers), key=lambda kv: kv[0]))
 
@@ -167,10 +249,12 @@ _EXTRACTORS: Final[dict[str, _Extractor]] = {
     "scheme": lambda _, u: u[0] if u else None,
     "host": lambda _, u: u[1] if u else None,
     "port": lambda _, u: u[2] if u else None,
-    "path": lambda _, u: u[3] if u else None,
-    "query": lambda _, u: u[4] if u else None,
+    "path": _vcrpy_path,
+    "query": _vcrpy_query,
     "headers": lambda r, _: _headers_form(r.headers),
-    "body": lambda r, _: r.body,
+    "uri": _uri_form,
+    "raw_body": lambda r, _: r.body,
+    "body": _body_form,
     "json_body": lambda r, _: _json_form(r.body),
 }
 
@@ -253,9 +337,9 @@ def build_matcher(
     if match_on is None:
         return _default_key, DEFAULT_MATCH_ON
     if isinstance(match_on, PredicateMatcher):
-        return match_on, ("method", "url", "headers", "body")
+        return match_on, ("method", "url", "headers", "raw_body")
     if callable(match_on):
-        return _HttpKey(match_on), ("method", "url", "headers", "body")
+        return _HttpKey(match_on), ("method", "url", "headers", "raw_body")
     if isinstance(match_on, str) or not isinstance(match_on, Sequence):
         if isinstance(match_on, str):
             _check_fields(match_on)  # raises, with a hint
@@ -292,16 +376,30 @@ def build_differ(
     compared: list[str] = []
     for name in fields:
         if name == "url":
-            compared.extend(_PART_NAMES)
+            compared.extend(part for part in _PART_NAMES if part not in compared)
         elif name not in compared:
             compared.append(name)
+    from_url = "url" in fields
 
-    def differ(incoming: InteractionRequest, recorded: InteractionRequest) -> list[str]:
+    def differ(  # noqa: PLR0912 - one branch per kind of field
+        incoming: InteractionRequest, recorded: InteractionRequest
+    ) -> list[str]:
         out: list[str] = []
         mine = _url_parts(incoming.target)
         theirs = _url_parts(recorded.target)
         for name in compared:
-            if name in _PART_NAMES:
+            if name in ("path", "query") and not from_url:
+                a, b = (
+                    _EXTRACTORS[name](incoming, None),
+                    _EXTRACTORS[name](recorded, None),
+                )
+                if a != b:
+                    out.append(f"{name} ({_show(a)} vs recorded {_show(b)})")
+            elif name == "uri":
+                a, b = _uri_form(incoming, None), _uri_form(recorded, None)
+                if a != b:
+                    out.append(f"uri ({_show(a)} vs recorded {_show(b)})")
+            elif name in _PART_NAMES:
                 i = _PART_NAMES.index(name)
                 if mine[i] != theirs[i]:
                     if name == "query":
@@ -362,8 +460,8 @@ def body_preference(redactor: Redactor) -> Callable[[InteractionRequest], Hashab
     """The second key of sequential playback: the request body, as compared.
 
     Among recordings that share a match key, the one whose body equals the
-    incoming body is played first: JSON compared parsed (key order and
-    spacing aside), forms as sorted decoded pairs, anything else as bytes.
+    incoming body is played first, compared as ``match_on=["body"]``
+    compares (JSON parsed, forms as their fields, anything else as bytes).
     The body is redacted first, as recordings are, so credentials in it do
     not make equal bodies differ.
     """
@@ -372,22 +470,7 @@ def body_preference(redactor: Redactor) -> Callable[[InteractionRequest], Hashab
         body = request.body
         if not body:
             return b""
-        content_type = _header_value(request.headers, "content-type")
-        body = redactor.redact_body(body, content_type)
-        if content_type and "application/x-www-form-urlencoded" in content_type:
-            try:
-                return tuple(sorted(parse_qsl(body.decode(), keep_blank_values=True)))
-            except (UnicodeDecodeError, ValueError):
-                return body
-        if body.lstrip()[:1] in (b"{", b"["):
-            return _json_form(body)
-        return body
+        content_type = _header_first(request, "content-type") or None
+        return _content_form(request, redactor.redact_body(body, content_type))
 
     return preference
-
-
-def _header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    for key, value in headers:
-        if key.lower() == name:
-            return value
-    return None

@@ -35,6 +35,7 @@ from interposition.http._redaction import FilterSpec, Redactor
 from interposition.matching import KeyFunction, PredicateMatcher
 from interposition.models import InteractionRequest
 from interposition.services import CassetteStore
+from interposition.stores import CASSETTE_FORMATS, CassetteFormat
 
 __all__ = [
     "LOCALHOSTS",
@@ -62,7 +63,7 @@ ResponseHook: TypeAlias = Callable[[HttpResponse], HttpResponse | None]
 LOCALHOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104
 
 _URL_FIELDS: Final = frozenset(
-    {"method", "url", "scheme", "host", "port", "path", "query"}
+    {"method", "url", "uri", "scheme", "host", "port", "path", "query"}
 )
 
 
@@ -83,6 +84,7 @@ class CassetteOptionsArgs(TypedDict, total=False):
     decode_compressed_response: bool
     adapters: Iterable[str] | None
     cassette_store: CassetteStore | None
+    cassette_format: CassetteFormat
 
 
 def _listed(name: str, value: object, what: str) -> tuple[Any, ...]:
@@ -102,8 +104,10 @@ class CassetteOptions:
             ``new_episodes`` (replay what is recorded, record the rest) or
             ``all`` (re-record everything; the file is replaced on the first
             recording).
-        match_on: Field names among ``method``, ``url``, ``scheme``, ``host``,
-            ``port``, ``path``, ``query``, ``headers``, ``body``,
+        match_on: Field names among ``method``, ``url`` (normalized),
+            ``uri`` (as written, vcrpy's), ``scheme``, ``host``, ``port``,
+            ``path``, ``query``, ``headers``, ``raw_body`` (exact),
+            ``body`` (parsed by content type: form, JSON; vcrpy's),
             ``json_body`` and ``header:<name>`` (default: method and
             normalized URL); or a key function ``HttpRequest -> hashable``;
             or ``interposition.http.predicate(fn)``, a slow fallback.
@@ -130,6 +134,11 @@ class CassetteOptions:
             ``httpx``, ``httpx2``, ``aiohttp``, ``tornado``, ``niquests``,
             ``httplib2``, ``pycurl``.
         cassette_store: Use this store instead of choosing one by extension.
+        cassette_format: The format of a NEW cassette: ``interposition``
+            (default: ours) or ``vcrpy`` (vcrpy's version 1, in a ``.yaml``,
+            ``.yml`` or ``.json`` file). An existing file keeps its own
+            format: a file vcrpy wrote is replayed and recorded into in
+            vcrpy's format whatever this says.
     """
 
     record_mode: RecordMode = "once"
@@ -146,6 +155,7 @@ class CassetteOptions:
     decode_compressed_response: bool = False
     adapters: tuple[str, ...] | None = None
     cassette_store: CassetteStore | None = None
+    cassette_format: CassetteFormat = "interposition"
 
     # Derived once, when the options are built.
     matcher: KeyFunction | PredicateMatcher = field(
@@ -169,6 +179,12 @@ class CassetteOptions:
             msg = (
                 "record_mode must be one of 'none', 'once', 'new_episodes', "
                 f"'all', not {self.record_mode!r}"
+            )
+            raise ConfigurationError(msg)
+        if self.cassette_format not in CASSETTE_FORMATS:
+            msg = (
+                "cassette_format must be 'interposition' or 'vcrpy', not "
+                f"{self.cassette_format!r}"
             )
             raise ConfigurationError(msg)
         for name, hook in (

@@ -238,7 +238,11 @@ class CassetteSession:
     def _make_broker(self, options: CassetteOptions) -> Broker:
         store = options.cassette_store
         if store is None:
-            store = store_for_path(self.path, create_if_missing=True)
+            store = store_for_path(
+                self.path,
+                create_if_missing=True,
+                cassette_format=options.cassette_format,
+            )
         exists = _cassette_exists(store, self.path)
         mode: BrokerMode
         if self.record_mode == "all":
