@@ -43,6 +43,7 @@ __all__ = [
     "HttpResponse",
     "build_url",
     "from_interaction",
+    "header_pairs",
     "request_from_engine",
     "request_to_engine",
     "response_from_chunks",
@@ -178,8 +179,21 @@ def build_url(scheme: str, host: str, port: int | None, target: str) -> str:
     return f"{scheme}://{host}{target}"
 
 
+def _text(value: object) -> str:
+    # Clients may pass header names and values as bytes (botocore does, for
+    # every AWS request): they are text on the wire, latin-1 by HTTP's rules.
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")
+    return value if type(value) is str else str(value)
+
+
+def header_pairs(headers: Iterable[tuple[object, object]]) -> Headers:
+    """Headers as (name, value) text pairs, bytes decoded (never a repr)."""
+    return tuple((_text(name), _text(value)) for name, value in headers)
+
+
 def _as_pairs(headers: Iterable[tuple[str, str]]) -> Headers:
-    return tuple((str(name), str(value)) for name, value in headers)
+    return header_pairs(headers)
 
 
 def request_to_engine(request: HttpRequest) -> InteractionRequest:

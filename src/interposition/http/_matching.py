@@ -16,13 +16,16 @@ import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 from interposition.errors import ConfigurationError
 from interposition.http._mapping import HttpRequest, default_port, request_from_engine
 from interposition.matching import KeyFunction, PredicateMatcher
 from interposition.models import InteractionRequest
+
+if TYPE_CHECKING:
+    from interposition.http._redaction import Redactor
 
 __all__ = [
     "DEFAULT_MATCH_ON",
@@ -447,3 +450,38 @@ def _header_differences(
         if a != b:
             out.append(f"header {name} ({_show(a)} vs recorded {_show(b)})")
     return out
+
+
+def body_preference(redactor: Redactor) -> Callable[[InteractionRequest], Hashable]:
+    """The second key of sequential playback: the request body, as compared.
+
+    Among recordings that share a match key, the one whose body equals the
+    incoming body is played first: JSON compared parsed (key order and
+    spacing aside), forms as sorted decoded pairs, anything else as bytes.
+    The body is redacted first, as recordings are, so credentials in it do
+    not make equal bodies differ.
+    """
+
+    def preference(request: InteractionRequest) -> Hashable:
+        body = request.body
+        if not body:
+            return b""
+        content_type = _header_value(request.headers, "content-type")
+        body = redactor.redact_body(body, content_type)
+        if content_type and "application/x-www-form-urlencoded" in content_type:
+            try:
+                return tuple(sorted(parse_qsl(body.decode(), keep_blank_values=True)))
+            except (UnicodeDecodeError, ValueError):
+                return body
+        if body.lstrip()[:1] in (b"{", b"["):
+            return _json_form(body)
+        return body
+
+    return preference
+
+
+def _header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None

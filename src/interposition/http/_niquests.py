@@ -29,7 +29,7 @@ from niquests.packages.urllib3 import ConnectionInfo, HttpVersion
 from niquests.packages.urllib3._async.response import AsyncHTTPResponse
 from niquests.packages.urllib3.response import HTTPResponse
 
-from interposition.http._mapping import HttpRequest, HttpResponse
+from interposition.http._mapping import HttpRequest, HttpResponse, header_pairs
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session, passthrough
 
@@ -91,7 +91,7 @@ def _request(request: Any, body: bytes) -> HttpRequest:
     return HttpRequest(
         (request.method or "GET").upper(),
         str(url or ""),
-        tuple((str(name), str(value)) for name, value in request.headers.items()),
+        header_pairs(request.headers.items()),
         body,
     )
 

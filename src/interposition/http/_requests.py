@@ -24,7 +24,7 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 from urllib3.response import HTTPResponse
 
-from interposition.http._mapping import HttpRequest, HttpResponse
+from interposition.http._mapping import HttpRequest, HttpResponse, header_pairs
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session, passthrough
 from interposition.http._urllib3_responses import (
@@ -139,7 +139,9 @@ def _patched_send(original: _Send) -> _Send:
         if body is not None and not isinstance(body, (bytes, str)):
             request.body = data  # a consumed stream or file is sent as bytes
         method = (request.method or "GET").upper()
-        http_request = HttpRequest(method, url, tuple(request.headers.items()), data)
+        http_request = HttpRequest(
+            method, url, header_pairs(request.headers.items()), data
+        )
 
         def live(_: HttpRequest) -> HttpResponse:
             response = original(self, request, *args, **kwargs)

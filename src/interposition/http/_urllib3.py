@@ -18,7 +18,12 @@ from typing import Any
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.response import BaseHTTPResponse
 
-from interposition.http._mapping import HttpRequest, HttpResponse, build_url
+from interposition.http._mapping import (
+    HttpRequest,
+    HttpResponse,
+    build_url,
+    header_pairs,
+)
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session, passthrough
 from interposition.http._urllib3_responses import (
@@ -54,7 +59,7 @@ def _body_bytes(body: Any) -> bytes:  # noqa: PLR0911 - one case per body type
 def _header_pairs(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
     if not headers:
         return ()
-    return tuple((str(name), str(value)) for name, value in headers.items())
+    return header_pairs(headers.items())
 
 
 def _patched_make_request(original: _MakeRequest) -> _MakeRequest:
