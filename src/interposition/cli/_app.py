@@ -209,7 +209,7 @@ def inspect(
         }
         click.echo(json.dumps(document, indent=2))
         return
-    table = Table(title=f"{cassette} ({len(found)} of {len(loaded.interactions)})")
+    table = Table()
     for name, justify in (
         ("#", "right"),
         ("method", "left"),
@@ -229,7 +229,9 @@ def inspect(
             str(row.size),
             str(row.chunks),
         )
-    _console().print(table)
+    console = _console()
+    console.print(f"{cassette}: {len(found)} of {len(loaded.interactions)} interactions")
+    console.print(table)
 
 
 @cli.command()

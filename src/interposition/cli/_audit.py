@@ -209,8 +209,9 @@ def _scan_headers(
         if name.startswith(":"):
             continue
         lowered = name.lower()
+        checked = value.partition(";")[0] if lowered == "set-cookie" else value
         if (lowered in SENSITIVE_HEADERS or _names_credential(lowered)) and not (
-            _clean(value)
+            _clean(checked)
         ):
             yield f"{side} header {name}", "credential header", value
             continue
