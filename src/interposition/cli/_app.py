@@ -58,11 +58,6 @@ def cassette_options(function: F) -> F:
             "raw_body, body, json_body, header:NAME.",
         ),
         click.option(
-            "--allow-playback-repeats",
-            is_flag=True,
-            help="Replay the last recording again once all were played.",
-        ),
-        click.option(
             "--no-redact",
             is_flag=True,
             help="Record credentials as they are (default: redacted).",
@@ -365,6 +360,12 @@ def audit(paths: tuple[Path, ...], as_json: bool) -> None:
 @click.option(
     "--idle-timeout", default=30.0, show_default=True, help="Seconds, per connection."
 )
+@click.option(
+    "--no-playback-repeats",
+    is_flag=True,
+    help="Once every recording of a request was played, answer a miss "
+    "(default: replay the last one again).",
+)
 @cassette_options
 def serve(
     cassette: Path,
@@ -376,6 +377,7 @@ def serve(
     max_headers: int,
     max_header_bytes: int,
     idle_timeout: float,
+    no_playback_repeats: bool,
     **extra: Any,
 ) -> None:
     """Serve a cassette over HTTP/1.1, for clients in any language.
@@ -383,7 +385,8 @@ def serve(
     Prints "Serving CASSETTE on http://HOST:PORT" once it accepts
     connections. Requests match as in use_cassette; recorded URLs are mapped
     onto this server (a cassette of https://api.example.com serves /v1/...),
-    and with several hosts the Host header picks one. A miss answers 404
+    and with several hosts the Host header picks one. Identical requests
+    replay their recordings in order, then the last one again. A miss answers 404
     with X-Interposition-Miss: 1 and a body naming the closest recording.
     Ctrl-C or SIGTERM stops it.
 
@@ -401,7 +404,9 @@ def serve(
     elif record_mode != "none" and upstream is None:
         msg = f"--record-mode {record_mode} records: it needs --upstream URL"
         raise CliError(msg)
-    options = CassetteOptions.from_kwargs(**_options_from(record_mode, extra))
+    arguments = _options_from(record_mode, extra)
+    arguments["allow_playback_repeats"] = not no_playback_repeats
+    options = CassetteOptions.from_kwargs(**arguments)
     limits = Limits(
         max_body=max_body,
         max_headers=max_headers,
@@ -435,6 +440,11 @@ def serve(
     multiple=True,
     metavar="NAME",
     help="Only these adapters, comma-separated (default: every installed one).",
+)
+@click.option(
+    "--allow-playback-repeats",
+    is_flag=True,
+    help="Replay the last recording again once all were played.",
 )
 @cassette_options
 @click.argument("command", nargs=-1, required=True)

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from interposition.cli._common import CliError
 from interposition.http._options import CassetteOptions
+from interposition.stores import store_for_path
 
 __all__ = ["BOOTSTRAP", "ENV", "activate", "run_program"]
 
@@ -56,9 +57,12 @@ def run_program(
 
     Raises:
         CliError: The command cannot be started.
-        ConfigurationError: An option is invalid (checked before starting).
+        ConfigurationError: An option or the cassette's name is invalid
+            (checked before starting).
     """
-    CassetteOptions.from_kwargs(**options)  # an invalid option fails here
+    # An invalid option or cassette name fails here, before the program runs.
+    checked = CassetteOptions.from_kwargs(**options)
+    store_for_path(cassette, create_if_missing=True, cassette_format=checked.cassette_format)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         part for part in (str(BOOTSTRAP), env.get("PYTHONPATH", "")) if part

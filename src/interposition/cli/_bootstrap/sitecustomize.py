@@ -43,7 +43,12 @@ def _start() -> None:
             file=sys.stderr,
         )
         os._exit(70)
-    activate(spec)
+    try:
+        activate(spec)
+    except Exception as error:  # noqa: BLE001 - never run the program without it
+        message = " ".join(str(error).split())
+        print(f"interposition run: error: {message}", file=sys.stderr)
+        os._exit(2)
 
 
 _start()
