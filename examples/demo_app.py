@@ -13,7 +13,9 @@ import urllib.request
 
 def get(url: str) -> bytes:
     """GET ``url`` with a bearer token, as a real client would."""
-    request = urllib.request.Request(url, headers={"Authorization": "Bearer s3cr3t-t0ken"})
+    request = urllib.request.Request(
+        url, headers={"Authorization": "Bearer s3cr3t-t0ken"}
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         body: bytes = response.read()
         return body

@@ -29,7 +29,10 @@ def leaky(tmp_path: Path) -> Path:
             HttpResponse(
                 200,
                 "OK",
-                (("Content-Type", "application/json"), ("Set-Cookie", "sid=new; Path=/")),
+                (
+                    ("Content-Type", "application/json"),
+                    ("Set-Cookie", "sid=new; Path=/"),
+                ),
                 json.dumps(
                     {
                         "id_token": JWT,
@@ -50,17 +53,27 @@ def test_reports_each_credential_masked(cli: Cli, tmp_path: Path) -> None:
     result = cli("audit", path)
     assert result.status == 1
     lines = result.out.splitlines()
-    assert f"{path}: interaction 0: request header Authorization: credential header (Bear… 25 chars)" in lines
-    assert f"{path}: interaction 0: request header Cookie: credential header (****)" in lines
-    assert f"{path}: interaction 0: query parameter api_key: credential field (k3y-… 14 chars)" in lines
-    assert f"{path}: interaction 0: request body field password: credential field (hunt… 14 chars)" in lines
-    assert f"{path}: interaction 0: response header Set-Cookie: credential header (sid=… 15 chars)" in lines
-    wheres = {line.split(": ")[2] + ": " + line.split(": ")[3].split(" (")[0] for line in lines}
+    expected = [
+        "request header Authorization: credential header (Bear… 25 chars)",
+        "request header Cookie: credential header (****)",
+        "query parameter api_key: credential field (k3y-… 14 chars)",
+        "request body field password: credential field (hunt… 14 chars)",
+        "response header Set-Cookie: credential header (sid=… 15 chars)",
+    ]
+    for line in expected:
+        assert f"{path}: interaction 0: {line}" in lines
+    wheres = {
+        line.split(": ")[2] + ": " + line.split(": ")[3].split(" (")[0]
+        for line in lines
+    }
     assert "response body field id_token: credential field" in wheres
     assert "response body: JWT" in wheres
     assert "response body: AWS access key id" in wheres
     assert "response body: private key" in wheres
-    assert "response body field signing_nonce: high-entropy value in a secret-like field" in wheres
+    assert (
+        "response body field signing_nonce: high-entropy value in a secret-like field"
+        in wheres
+    )
     assert not any("max_tokens" in line or "token_type" in line for line in lines)
     # Values are never printed whole.
     for secret in ("sk-live-0123456789", "hunter2hunter2", JWT, AWS, "k3y-v4lu3-0123"):
@@ -111,7 +124,10 @@ def test_json_report_and_unreadable_files_scanned_as_text(
 def test_missing_path_is_one_line(cli: Cli, tmp_path: Path) -> None:
     result = cli("audit", tmp_path / "nowhere")
     assert result.status == 2
-    assert result.err == f"interposition: error: no such file or directory: {tmp_path / 'nowhere'}\n"
+    assert (
+        result.err
+        == f"interposition: error: no such file or directory: {tmp_path / 'nowhere'}\n"
+    )
 
 
 def test_pre_commit_hook_manifest(tmp_path: Path) -> None:
@@ -121,5 +137,11 @@ def test_pre_commit_hook_manifest(tmp_path: Path) -> None:
     assert hook["language"] == "python"
     # The entry, given files as pre-commit gives them, fails on a leak.
     path = leaky(tmp_path)
-    command = [sys.executable, "-m", "interposition", *hook["entry"].split()[1:], str(path)]
+    command = [
+        sys.executable,
+        "-m",
+        "interposition",
+        *hook["entry"].split()[1:],
+        str(path),
+    ]
     assert subprocess.run(command, capture_output=True, check=False).returncode == 1

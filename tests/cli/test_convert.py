@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
-import vcr  # type: ignore[import-untyped]
+import vcr
 import yaml
 
 from interposition.cli._common import load_cassette
-from interposition.http import HttpRequest, HttpResponse, from_interaction, to_interaction
+from interposition.http import (
+    HttpRequest,
+    HttpResponse,
+    from_interaction,
+    to_interaction,
+)
 from tests.cli.conftest import VCRPY_DATA, Cli, sample_interactions, write_cassette
 
 
@@ -21,8 +27,14 @@ def test_round_trip_through_every_format_of_ours_loses_nothing(
     cli: Cli, tmp_path: Path
 ) -> None:
     source = write_cassette(tmp_path / "a.json", sample_interactions())
-    chain = [source, tmp_path / "b.yaml", tmp_path / "c.jsonl", tmp_path / "d", tmp_path / "e.json"]
-    for src, dst in zip(chain, chain[1:], strict=False):
+    chain = [
+        source,
+        tmp_path / "b.yaml",
+        tmp_path / "c.jsonl",
+        tmp_path / "d",
+        tmp_path / "e.json",
+    ]
+    for src, dst in itertools.pairwise(chain):
         result = cli("convert", src, dst)
         assert result.status == 0, result.err
         assert result.err == f"converted {src} -> {dst}\n"
@@ -64,7 +76,9 @@ def test_to_vcrpy_warns_of_joined_chunks_and_vcrpy_reads_it(
     assert cli("convert", target, back).status == 0
     before, after = http(source), http(back)
     assert [r for r, _ in before] == [r for r, _ in after]
-    assert [(s.status, s.body) for _, s in before] == [(s.status, s.body) for _, s in after]
+    assert [(s.status, s.body) for _, s in before] == [
+        (s.status, s.body) for _, s in after
+    ]
     assert after[1][1].header_values("X-Tag") == ["a", "b"]
 
 
@@ -109,7 +123,10 @@ def test_refuses_to_replace_without_force(cli: Cli, tmp_path: Path) -> None:
     target = write_cassette(tmp_path / "b.json", ())
     result = cli("convert", source, target)
     assert result.status == 2
-    assert result.err == f"interposition: error: {target} exists: pass --force to replace it\n"
+    assert (
+        result.err
+        == f"interposition: error: {target} exists: pass --force to replace it\n"
+    )
     assert cli("convert", source, target, "--force").status == 0
     assert len(load_cassette(target).interactions) == 3
 
@@ -141,8 +158,10 @@ def test_a_tree_is_converted_into_the_target_with_a_summary(
     assert result.status == 2  # one failed
     assert result.err.splitlines()[-1] == "converted 3, skipped 0, failed 1"
     assert f"failed {tree / 'broken.yaml'}: " in result.err
-    assert (target / "sub" / "v9-httpx.yaml").read_text().startswith(
-        "# interposition cassette"
+    assert (
+        (target / "sub" / "v9-httpx.yaml")
+        .read_text()
+        .startswith("# interposition cassette")
     )
     assert (target / "sub" / "v9-requests.json").read_bytes().startswith(b'{"version":')
     (tree / "broken.yaml").unlink()

@@ -23,7 +23,9 @@ def test_table_lists_every_interaction(cli: Cli, sample: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["c.json", "c.yaml", "c.jsonl", "c"])
-def test_json_document_in_every_format_of_ours(cli: Cli, tmp_path: Path, name: str) -> None:
+def test_json_document_in_every_format_of_ours(
+    cli: Cli, tmp_path: Path, name: str
+) -> None:
     path = write_cassette(tmp_path / name, sample_interactions())
     result = cli("inspect", path, "--json")
     assert result.status == 0, result.err
@@ -83,7 +85,8 @@ def test_non_http_interactions_show_protocol_action_target(
 def test_errors_are_one_line(cli: Cli, tmp_path: Path) -> None:
     missing = cli("inspect", tmp_path / "nope.yaml")
     assert missing.status == 2
-    assert missing.err == f"interposition: error: no cassette at {tmp_path / 'nope.yaml'}: check the path\n"
+    expected = f"no cassette at {tmp_path / 'nope.yaml'}: check the path"
+    assert missing.err == f"interposition: error: {expected}\n"
     corrupt = tmp_path / "bad.json"
     corrupt.write_text("{not json")
     result = cli("inspect", corrupt)

@@ -37,10 +37,16 @@ def test_version_and_module_entry_point() -> None:
 
 def test_console_script_is_installed() -> None:
     script = subprocess.run(
-        [sys.executable, "-c", "import importlib.metadata as m; "
-         "print([e.value for e in m.entry_points(group='console_scripts') "
-         "if e.name == 'interposition'])"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import importlib.metadata as m; "
+            "print([e.value for e in m.entry_points(group='console_scripts') "
+            "if e.name == 'interposition'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert script.stdout.strip() == "['interposition.cli:main']"
 
@@ -53,7 +59,9 @@ def test_console_script_is_installed() -> None:
         (("inspect", "x.json", "--nope"), "No such option"),
     ],
 )
-def test_usage_errors_are_one_line(cli: Cli, args: tuple[str, ...], message: str) -> None:
+def test_usage_errors_are_one_line(
+    cli: Cli, args: tuple[str, ...], message: str
+) -> None:
     result = cli(*args)
     assert result.status == 2
     assert result.err.count("\n") == 1
@@ -67,7 +75,9 @@ def test_importing_the_library_imports_no_cli_library() -> None:
         "import sys, interposition, interposition.http, interposition.cli; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('click', 'rich')))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -76,7 +86,9 @@ def test_without_the_extra_the_command_names_it() -> None:
         "import sys; sys.modules['click'] = None; "
         "from interposition.cli import main; sys.exit(main(['--help']))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 2
     assert result.stderr == MISSING_EXTRA + "\n"
     assert "pip install 'interposition[cli]'" in MISSING_EXTRA

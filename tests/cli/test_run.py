@@ -48,8 +48,16 @@ def test_a_miss_in_replay_fails_the_program_not_the_command(
     cassette = tmp_path / "c.json"
     cassette.write_text('{"version": 1, "interactions": []}\n')
     result = run_process(
-        "run", "--cassette", cassette, "--record-mode", "none", "--",
-        sys.executable, program, server.url, "0",
+        "run",
+        "--cassette",
+        cassette,
+        "--record-mode",
+        "none",
+        "--",
+        sys.executable,
+        program,
+        server.url,
+        "0",
     )
     assert result.returncode == 1
     assert "HttpInteractionNotFoundError" in result.stderr  # the program's own error
@@ -61,8 +69,15 @@ def test_options_reach_use_cassette(tmp_path: Path, server: LiveServer) -> None:
     program.write_text(PROGRAM)
     cassette = tmp_path / "c.jsonl"
     result = run_process(
-        "run", "--cassette", cassette, "--ignore-localhost", "--",
-        sys.executable, program, server.url, "0",
+        "run",
+        "--cassette",
+        cassette,
+        "--ignore-localhost",
+        "--",
+        sys.executable,
+        program,
+        server.url,
+        "0",
     )
     assert result.returncode == 0, result.stderr
     assert not cassette.exists()  # localhost ignored: nothing recorded
@@ -87,7 +102,10 @@ def test_user_errors_are_one_line(tmp_path: Path) -> None:
     for args, message in (
         (("--", "no-such-program-xyz"), "cannot run 'no-such-program-xyz'"),
         (("--match-on", "nope", "--", sys.executable, "-c", "0"), "nope"),
-        (("--cassette", tmp_path / "c.txt", "--", sys.executable, "-c", "0"), "unknown cassette format"),
+        (
+            ("--cassette", tmp_path / "c.txt", "--", sys.executable, "-c", "0"),
+            "unknown cassette format",
+        ),
         ((), "Missing argument 'COMMAND...'"),
     ):
         result = run_process("run", *args, cwd=tmp_path)

@@ -1,4 +1,4 @@
-"""interposition serve: a real HTTP/1.1 server over a cassette, run as a user runs it."""
+"""interposition serve: a real HTTP/1.1 server over a cassette, run as users run it."""
 
 from __future__ import annotations
 
@@ -66,7 +66,15 @@ def _readline(process: subprocess.Popen[str], timeout: float = 30) -> str:
 @contextmanager
 def served(*args: object, stop: int = signal.SIGTERM) -> Iterator[Served]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "interposition", "serve", *map(str, args), "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "interposition",
+            "serve",
+            *map(str, args),
+            "--port",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -141,14 +149,16 @@ def test_limits_answer_431_413_and_close_idle_connections(tmp_path: Path) -> Non
         cassette, "--max-headers", "5", "--max-body", "100", "--idle-timeout", "0.5"
     ) as server:
         many = b"".join(b"X-H%d: v\r\n" % n for n in range(10))
-        assert server.raw(b"GET /users/1 HTTP/1.1\r\nHost: h\r\n" + many + b"\r\n").startswith(
-            b"HTTP/1.1 431 "
-        )
+        assert server.raw(
+            b"GET /users/1 HTTP/1.1\r\nHost: h\r\n" + many + b"\r\n"
+        ).startswith(b"HTTP/1.1 431 ")
         big = b"POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n"
         assert server.raw(big + b"x" * 1000).startswith(b"HTTP/1.1 413 ")
         chunked = (
             b"POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-            + b"80\r\n" + b"x" * 128 + b"\r\n0\r\n\r\n"
+            + b"80\r\n"
+            + b"x" * 128
+            + b"\r\n0\r\n\r\n"
         )
         assert server.raw(chunked).startswith(b"HTTP/1.1 413 ")
         assert server.raw(b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400 ")
@@ -192,7 +202,9 @@ def test_upstream_records_then_replays_without_it(
         status, _, body = proxy.get("/text?name=proxied", {"Authorization": "Bearer s"})
         assert status == 200
         assert b"proxied" in body
-        raw = proxy.raw(b"GET /chunked HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        raw = proxy.raw(
+            b"GET /chunked HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
         assert raw.endswith(b"6\r\nfirst,\r\n7\r\nsecond,\r\n5\r\nthird\r\n0\r\n\r\n")
         assert proxy.get("/text?name=proxied")[2] == body  # replayed
     hits = server.hits
@@ -220,7 +232,10 @@ def test_user_errors_are_one_line(tmp_path: Path) -> None:
             ((cassette, "--port", port), f"cannot listen on 127.0.0.1:{port}: "),
             ((tmp_path / "none.yaml",), "no cassette at"),
             ((cassette, "--record-mode", "new_episodes"), "it needs --upstream URL"),
-            ((cassette, "--upstream", f"http://127.0.0.1:{_free_port()}"), "unreachable"),
+            (
+                (cassette, "--upstream", f"http://127.0.0.1:{_free_port()}"),
+                "unreachable",
+            ),
             ((cassette, "--upstream", "ftp://x"), "must be an http:// or https:// URL"),
             ((cassette, "--match-on", "nonsense"), "nonsense"),
             ((cassette, "--port", "x"), "'x' is not a valid integer"),

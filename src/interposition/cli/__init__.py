@@ -34,9 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from interposition.cli._app import run_command
     except ImportError as error:
-        if error.name in ("click", "rich") or (
-            error.name or ""
-        ).startswith(("click.", "rich.")):
+        if error.name in ("click", "rich") or (error.name or "").startswith(
+            ("click.", "rich.")
+        ):
             print(MISSING_EXTRA, file=sys.stderr)
             return 2
         raise

@@ -43,7 +43,9 @@ def _console(*, stderr: bool = False) -> Console:
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return [
+        part.strip() for value in values for part in value.split(",") if part.strip()
+    ]
 
 
 def cassette_options(function: F) -> F:
@@ -152,7 +154,7 @@ def _options_from(record_mode: str, extra: dict[str, Any]) -> dict[str, Any]:
 )
 @click.version_option(__version__, prog_name="interposition")
 def cli() -> None:
-    """Look at, convert, audit, serve and record cassettes.
+    r"""Look at, convert, audit, serve and record cassettes.
 
     \b
     Examples:
@@ -171,13 +173,14 @@ def cli() -> None:
 @click.option("--host", help="Only requests to this host.")
 @click.option("--grep", metavar="REGEX", help="Only where URL or a body matches.")
 def inspect(
+    *,
     cassette: Path,
     as_json: bool,
     method: str | None,
     host: str | None,
     grep: str | None,
 ) -> None:
-    """List the interactions of a cassette, in any format we read.
+    r"""List the interactions of a cassette, in any format we read.
 
     One row per interaction: index, method, URL, status, response size and
     chunk count (protocol, action and target for non-HTTP ones).
@@ -225,7 +228,9 @@ def inspect(
             str(row.chunks),
         )
     console = _console()
-    console.print(f"{cassette}: {len(found)} of {len(loaded.interactions)} interactions")
+    console.print(
+        f"{cassette}: {len(found)} of {len(loaded.interactions)} interactions"
+    )
     console.print(table)
 
 
@@ -244,7 +249,7 @@ def inspect(
 def convert(
     source: Path, target: Path, fmt: str | None, no_redact: bool, force: bool
 ) -> None:
-    """Convert a cassette, or a tree of them, into another format.
+    r"""Convert a cassette, or a tree of them, into another format.
 
     Reads every format we read (ours: JSON, YAML, JSON Lines, directory;
     vcrpy's YAML and JSON); writes the format TARGET's extension names, or
@@ -304,7 +309,7 @@ def convert(
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def audit(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Scan cassettes (files or trees) for credentials left in them.
+    r"""Scan cassettes (files or trees) for credentials left in them.
 
     Reports credential headers, cookies, API keys, token-like query and body
     fields, private keys, AWS keys, JWTs and high-entropy values in
@@ -324,7 +329,9 @@ def audit(paths: tuple[Path, ...], as_json: bool) -> None:
         for finding in report.findings:
             click.echo(str(finding))
         for path, reason in report.unreadable:
-            click.echo(f"{path}: not read as a cassette, scanned as text ({reason})", err=True)
+            click.echo(
+                f"{path}: not read as a cassette, scanned as text ({reason})", err=True
+            )
         if report.findings:
             click.echo(
                 f"{len(report.findings)} credentials found in {report.scanned} "
@@ -350,9 +357,7 @@ def audit(paths: tuple[Path, ...], as_json: bool) -> None:
     help="none without --upstream (the default); with it, new_episodes by default.",
 )
 @click.option("--upstream", metavar="URL", help="Forward misses there and record them.")
-@click.option(
-    "--max-body", default=10 * 1024 * 1024, show_default=True, help="Bytes."
-)
+@click.option("--max-body", default=10 * 1024 * 1024, show_default=True, help="Bytes.")
 @click.option("--max-headers", default=100, show_default=True, help="Header lines.")
 @click.option(
     "--max-header-bytes", default=64 * 1024, show_default=True, help="Head bytes."
@@ -368,6 +373,7 @@ def audit(paths: tuple[Path, ...], as_json: bool) -> None:
 )
 @cassette_options
 def serve(
+    *,
     cassette: Path,
     host: str,
     port: int,
@@ -380,7 +386,7 @@ def serve(
     no_playback_repeats: bool,
     **extra: Any,
 ) -> None:
-    """Serve a cassette over HTTP/1.1, for clients in any language.
+    r"""Serve a cassette over HTTP/1.1, for clients in any language.
 
     Prints "Serving CASSETTE on http://HOST:PORT" once it accepts
     connections. Requests match as in use_cassette; recorded URLs are mapped
@@ -432,9 +438,7 @@ def serve(
     type=click.Path(path_type=Path),
     help="The cassette (its extension chooses the format).",
 )
-@click.option(
-    "--record-mode", type=_RECORD_MODES, default="once", show_default=True
-)
+@click.option("--record-mode", type=_RECORD_MODES, default="once", show_default=True)
 @click.option(
     "--adapter",
     multiple=True,
@@ -448,8 +452,10 @@ def serve(
 )
 @cassette_options
 @click.argument("command", nargs=-1, required=True)
-def run(cassette: Path, record_mode: str, command: tuple[str, ...], **extra: Any) -> None:
-    """Run a Python program with a cassette active for all its HTTP traffic.
+def run(
+    cassette: Path, record_mode: str, command: tuple[str, ...], **extra: Any
+) -> None:
+    r"""Run a Python program with a cassette active for all its HTTP traffic.
 
     The cassette is active from the program's first line (Python starts it
     from a sitecustomize module put on PYTHONPATH), for every client we

@@ -24,7 +24,12 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
-from interposition.cli._common import find_cassettes, load_cassette
+from interposition.cli._common import (
+    CliError,
+    find_cassettes,
+    is_directory_cassette,
+    load_cassette,
+)
 from interposition.errors import InterpositionError
 from interposition.http._redaction import (
     SENSITIVE_HEADERS,
@@ -264,12 +269,8 @@ def audit_paths(paths: Iterable[Path]) -> Report:
     report = Report(findings=[], scanned=0, unreadable=[])
     for root in paths:
         if not root.exists():
-            from interposition.cli._common import CliError
-
             msg = f"no such file or directory: {root}"
             raise CliError(msg)
-        from interposition.cli._common import is_directory_cassette
-
         targets = (
             list(find_cassettes(root))
             if root.is_dir() and not is_directory_cassette(root)

@@ -25,8 +25,8 @@ from interposition.cli._common import (
 )
 from interposition.errors import InterpositionError
 from interposition.http._mapping import (
-    HttpMappingError,
     PROTOCOL,
+    HttpMappingError,
     from_interaction,
     to_interaction,
 )
@@ -193,7 +193,9 @@ def is_tree(source: Path) -> bool:
     return source.is_dir() and not is_directory_cassette(source)
 
 
-def tree_targets(source: Path, target: Path, fmt: str | None) -> list[tuple[Path, Path]]:
+def tree_targets(
+    source: Path, target: Path, fmt: str | None
+) -> list[tuple[Path, Path]]:
     """(source cassette, target path) for every cassette under ``source``."""
     pairs = []
     for found in find_cassettes(source):

@@ -77,7 +77,9 @@ def _matches(
     if grep is None:
         return True
     texts = [request.target, request.body.decode("utf-8", "replace")]
-    texts += [chunk.data.decode("utf-8", "replace") for chunk in interaction.response_chunks]
+    texts += [
+        chunk.data.decode("utf-8", "replace") for chunk in interaction.response_chunks
+    ]
     return any(grep.search(text) for text in texts)
 
 

@@ -45,9 +45,7 @@ def activate(spec: str) -> None:
     atexit.register(context.__exit__, None, None, None)
 
 
-def run_program(
-    command: Sequence[str], cassette: Path, options: dict[str, Any]
-) -> int:
+def run_program(command: Sequence[str], cassette: Path, options: dict[str, Any]) -> int:
     """Run ``command`` with the cassette active; return its exit status.
 
     Args:
@@ -62,7 +60,9 @@ def run_program(
     """
     # An invalid option or cassette name fails here, before the program runs.
     checked = CassetteOptions.from_kwargs(**options)
-    store_for_path(cassette, create_if_missing=True, cassette_format=checked.cassette_format)
+    store_for_path(
+        cassette, create_if_missing=True, cassette_format=checked.cassette_format
+    )
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         part for part in (str(BOOTSTRAP), env.get("PYTHONPATH", "")) if part

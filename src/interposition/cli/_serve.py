@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import http.client
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +83,9 @@ HOP_BY_HOP: Final = frozenset(
         "upgrade",
         "content-length",
     }
+)
+_RECORD_HINT: Final = (
+    " (serve: pass --upstream URL --record-mode new_episodes to record)"
 )
 _NO_BODY_STATUS: Final = frozenset({204, 304})
 
@@ -209,7 +213,7 @@ class Origins:
         return self.default
 
 
-class _BadRequest(Exception):
+class _BadRequestError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
@@ -358,10 +362,10 @@ class ReplayServer:
                 head = await reader.readuntil(b"\r\n\r\n")
         except asyncio.IncompleteReadError as error:
             if error.partial.strip():
-                raise _BadRequest(400, "the request head ended early") from None
+                raise _BadRequestError(400, "the request head ended early") from None
             return None
         except asyncio.LimitOverrunError:
-            raise _BadRequest(
+            raise _BadRequestError(
                 431,
                 f"the request head is larger than {self.limits.max_header_bytes} bytes",
             ) from None
@@ -378,19 +382,21 @@ class ReplayServer:
         async with asyncio.timeout(self.limits.idle_timeout):
             if "chunked" in encodings:
                 if lengths:
-                    raise _BadRequest(400, "both Content-Length and chunked encoding")
+                    raise _BadRequestError(
+                        400, "both Content-Length and chunked encoding"
+                    )
                 return await self._read_chunked(reader, limit)
             if not lengths:
                 return b""
             if len(lengths) > 1 or not next(iter(lengths)).isdigit():
-                raise _BadRequest(400, "an invalid Content-Length")
+                raise _BadRequestError(400, "an invalid Content-Length")
             length = int(next(iter(lengths)))
             if length > limit:
-                raise _BadRequest(413, f"the body is larger than {limit} bytes")
+                raise _BadRequestError(413, f"the body is larger than {limit} bytes")
             return await reader.readexactly(length)
 
     async def _read_chunked(self, reader: asyncio.StreamReader, limit: int) -> bytes:
-        pieces = []
+        pieces: list[bytes] = []
         total = 0
         while True:
             line = await reader.readuntil(b"\r\n")
@@ -398,35 +404,33 @@ class ReplayServer:
             try:
                 size = int(size_text, 16)
             except ValueError:
-                raise _BadRequest(400, "an invalid chunk size") from None
+                raise _BadRequestError(400, "an invalid chunk size") from None
             if size == 0:
                 while (await reader.readuntil(b"\r\n")) != b"\r\n":
                     pass  # trailers are read and dropped
                 return b"".join(pieces)
             total += size
             if total > limit:
-                raise _BadRequest(413, f"the body is larger than {limit} bytes")
+                raise _BadRequestError(413, f"the body is larger than {limit} bytes")
             pieces.append((await reader.readexactly(size + 2))[:-2])
 
-    def _parse_head(
-        self, head: bytes
-    ) -> tuple[str, str, str, list[tuple[str, str]]]:
+    def _parse_head(self, head: bytes) -> tuple[str, str, str, list[tuple[str, str]]]:
         lines = head[:-4].split(b"\r\n")
         try:
             method, target, version = lines[0].decode("latin-1").split(" ")
         except ValueError:
-            raise _BadRequest(400, "a malformed request line") from None
+            raise _BadRequestError(400, "a malformed request line") from None
         if version not in ("HTTP/1.1", "HTTP/1.0"):
-            raise _BadRequest(505, f"{version!r} is not HTTP/1.1 or HTTP/1.0")
+            raise _BadRequestError(505, f"{version!r} is not HTTP/1.1 or HTTP/1.0")
         if len(lines) - 1 > self.limits.max_headers:
-            raise _BadRequest(
+            raise _BadRequestError(
                 431, f"more than {self.limits.max_headers} header lines"
             )
         headers = []
         for raw in lines[1:]:
             name, colon, value = raw.decode("latin-1").partition(":")
             if not colon or not name or name != name.strip():
-                raise _BadRequest(400, f"a malformed header line {raw[:40]!r}")
+                raise _BadRequestError(400, f"a malformed header line {raw[:40]!r}")
             headers.append((name, value.strip()))
         return method.upper(), target, version, headers
 
@@ -443,7 +447,7 @@ class ReplayServer:
             if lowered.get("expect", "").lower() == "100-continue":
                 writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = await self._read_body(reader, headers)
-        except _BadRequest as error:
+        except _BadRequestError as error:
             writer.write(_plain(error.status, str(error), close=True))
             await writer.drain()
             return False
@@ -455,7 +459,9 @@ class ReplayServer:
         )
         self.requests += 1
         writer.write(
-            await self._answer(method, target, version, headers, body, keep_alive)
+            await self._answer(
+                method, target, version, headers, body, keep_alive=keep_alive
+            )
         )
         await writer.drain()
         return keep_alive
@@ -469,7 +475,7 @@ class ReplayServer:
             host = next((v for k, v in headers if k.lower() == "host"), None)
             url = self.origins.pick(host) + target
         else:
-            raise _BadRequest(400, f"the request target {target!r} is not a path")
+            raise _BadRequestError(400, f"the request target {target!r} is not a path")
         netloc = urlsplit(url).netloc
         sent = [
             (k, v)
@@ -485,19 +491,17 @@ class ReplayServer:
         version: str,
         headers: list[tuple[str, str]],
         body: bytes,
+        *,
         keep_alive: bool,
     ) -> bytes:
         try:
             request = self._request(method, target, headers, body)
             response = await self.session.handle_async(request, self._forward)
-        except _BadRequest as error:
+        except _BadRequestError as error:
             return _plain(error.status, str(error), close=not keep_alive)
         except HttpInteractionNotFoundError as error:
             self._log(f"miss: {method} {target}")
-            hint = (
-                "" if self.upstream else
-                " (serve: pass --upstream URL --record-mode new_episodes to record)"
-            )
+            hint = "" if self.upstream else _RECORD_HINT
             return _plain(404, f"{error}{hint}", close=not keep_alive)
         except TimeoutError:
             text = f"upstream {self.upstream} did not answer in time"
@@ -553,8 +557,6 @@ def check_upstream(upstream: str, timeout: float = 5.0) -> None:
     Raises:
         CliError: It is not an http(s) URL, or nothing answers there.
     """
-    import socket
-
     parts = urlsplit(upstream)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         msg = f"--upstream must be an http:// or https:// URL, not {upstream!r}"
@@ -600,9 +602,7 @@ def serve(
     session = CassetteSession(path, options.replace(cassette_store=store))
     origins = Origins.of(store.cassette, upstream)
     note = log or (lambda line: print(line, file=sys.stderr, flush=True))
-    server = ReplayServer(
-        session, origins, upstream=upstream, limits=limits, log=note
-    )
+    server = ReplayServer(session, origins, upstream=upstream, limits=limits, log=note)
     recorded_before = len(session.interactions)
 
     async def main() -> None:

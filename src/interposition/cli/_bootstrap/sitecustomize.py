@@ -45,7 +45,7 @@ def _start() -> None:
         os._exit(70)
     try:
         activate(spec)
-    except Exception as error:  # noqa: BLE001 - never run the program without it
+    except Exception as error:
         message = " ".join(str(error).split())
         print(f"interposition run: error: {message}", file=sys.stderr)
         os._exit(2)
