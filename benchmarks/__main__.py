@@ -16,6 +16,7 @@ MODULES = {
     "tornado-niquests": "bench_tornado_niquests",
     "sync-clients": "bench_sync_clients",
     "aiohttp-cassette": "bench_aiohttp_cassette",
+    "vcrpy-format": "bench_vcrpy_format",
 }
 
 

@@ -372,3 +372,15 @@ def test_cassette_format_is_validated(tmp_path: Path) -> None:
         CassetteOptions(cassette_format="vcr")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match=r"needs a \.yaml, \.yml or \.json"):
         use_cassette(tmp_path / "dir", cassette_format="vcrpy").__enter__()
+
+
+def test_docs_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "vcrpy-format.md"
+    (block,) = re.findall(r"```python\n(.*?)```", doc.read_text(), flags=re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    Path("cassettes").mkdir()
+    shutil.copy(DATA / "v8-requests.yaml", "cassettes/test_text.yaml")
+    namespace: dict[str, object] = {}
+    exec(compile(block, str(doc), "exec"), namespace)
+    assert namespace["response"].text == "Grüße GET /text?b=2&a=1"  # type: ignore[attr-defined]
+    assert not Path("cassettes/test_new.yaml").exists()  # nothing was recorded
