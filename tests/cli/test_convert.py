@@ -102,19 +102,30 @@ def _leaky(tmp_path: Path) -> Path:
         ),
         HttpResponse(200, "OK", (("Set-Cookie", "sid=xyz; Path=/"),), b"{}"),
     )
-    return write_cassette(tmp_path / "leaky.json", (interaction,))
+    in_body = to_interaction(
+        HttpRequest(
+            "POST",
+            "https://api.example.com/keys",
+            (("Content-Type", "application/json"),),
+            b'{"name": "ci", "apiKey": "k-0123456789abcdef"}',
+        ),
+        HttpResponse(201, "Created", (), b""),
+    )
+    return write_cassette(tmp_path / "leaky.json", (interaction, in_body))
 
 
 def test_redacts_on_the_way_unless_told_not_to(cli: Cli, tmp_path: Path) -> None:
     source = _leaky(tmp_path)
     assert cli("convert", source, tmp_path / "clean.yaml").status == 0
-    ((request, response),) = http(tmp_path / "clean.yaml")
+    (request, response), (posted, _) = http(tmp_path / "clean.yaml")
+    assert b"k-0123456789abcdef" not in posted.body
+    assert b'"name": "ci"' in posted.body
     assert request.header("Authorization") == "Bearer REDACTED"
     assert "abc123secret" not in request.url
     assert response.header("Set-Cookie") == "sid=REDACTED; Path=/"
     assert cli("audit", tmp_path / "clean.yaml").status == 0
     assert cli("convert", source, tmp_path / "raw.yaml", "--no-redact").status == 0
-    ((request, _),) = http(tmp_path / "raw.yaml")
+    (request, _), _ = http(tmp_path / "raw.yaml")
     assert request.header("Authorization") == "Bearer abc.def.ghi"
 
 

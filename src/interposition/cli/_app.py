@@ -16,8 +16,6 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
 from interposition._version import __version__
 from interposition.cli._common import CliError, load_cassette
@@ -207,6 +205,8 @@ def inspect(
         }
         click.echo(json.dumps(document, indent=2))
         return
+    from rich.table import Table
+
     table = Table()
     for name, justify in (
         ("#", "right"),
@@ -276,6 +276,8 @@ def convert(
             click.echo(line, err=True)
         click.echo(f"converted {source} -> {target}", err=True)
         return
+    from rich.progress import Progress
+
     from interposition.cli._convert import tree_targets
 
     total = len(tree_targets(source, target, fmt))

@@ -12,6 +12,7 @@ writing) unless ``redact=False``. Nothing here imports click or rich.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,12 +100,41 @@ def target_store(path: Path, fmt: Format) -> CassetteStore:
     return stores[fmt](path)
 
 
+#: Every name the redactor treats as a credential contains one of these
+#: (see http/_redaction.py): an interaction in which none occurs, in any case,
+#: has nothing to redact, and is not parsed.
+_CREDENTIAL_HINTS: Final = re.compile(
+    rb"token|secret|pass|pwd|key|sig|auth|cookie|credential|jwt|session|assertion"
+    rb"|verifier"
+)
+
+
+def _hinted(data: bytes) -> bool:
+    # Lower-cased first: an IGNORECASE alternation is several times slower.
+    return _CREDENTIAL_HINTS.search(data.lower()) is not None
+
+
+def _may_hold_credentials(interaction: Interaction) -> bool:
+    request = interaction.request
+    if _hinted(request.target.encode("utf-8", "replace")) or _hinted(request.body):
+        return True
+    names = [name for name, _ in request.headers]
+    for position, chunk in enumerate(interaction.response_chunks):
+        if position == 0:
+            names += [name for name, _ in chunk.metadata]
+        if _hinted(chunk.data):
+            return True
+    return _hinted("\n".join(names).encode("utf-8", "replace"))
+
+
 def redact(interaction: Interaction, redactor: Redactor) -> Interaction:
     """The interaction with credentials redacted (unchanged if it holds none).
 
     An interaction that is not HTTP in our convention is returned as is.
     """
-    if interaction.request.protocol != PROTOCOL:
+    if interaction.request.protocol != PROTOCOL or not _may_hold_credentials(
+        interaction
+    ):
         return interaction
     try:
         request, response = from_interaction(interaction)
