@@ -24,14 +24,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from benchmarks.bench_vcrpy_format import INTERACTIONS
 from benchmarks.bench_vcrpy_format import _write_cassette as write_vcrpy_cassette
@@ -191,10 +189,9 @@ def bench_serve(directory: Path) -> None:
         for key, unit in (("rps", "req/s"), ("p50_ms", "ms"), ("p99_ms", "ms")):
             print(f"    {key:<6} {_summary([r[key] for r in results], unit)}")
         print(f"    errors {sum(r['errors'] for r in results):.0f} in all rounds")
-        print(
-            f"    RSS    start {_summary([r['rss_start_mib'] for r in results], 'MiB', 1)}"
-            f"; end {_summary([r['rss_end_mib'] for r in results], 'MiB', 1)}"
-        )
+        start = _summary([r["rss_start_mib"] for r in results], "MiB", 1)
+        end = _summary([r["rss_end_mib"] for r in results], "MiB", 1)
+        print(f"    RSS    start {start}; end {end}")
     ratio = [o["p50_ms"] / t["p50_ms"] for o, t in zip(ours, theirs, strict=True)]
     print(f"  p50 serve / aiohttp.web (per round): {_summary(ratio, 'x')}")
 
@@ -203,7 +200,9 @@ _VCRPY_LOAD = r"""
 import sys
 from vcr.cassette import Cassette
 from vcr.serializers import yamlserializer
-cassette = Cassette.load(path=sys.argv[1], serializer=yamlserializer, record_mode="none")
+cassette = Cassette.load(
+    path=sys.argv[1], serializer=yamlserializer, record_mode="none"
+)
 assert len(cassette) > 0
 """
 
@@ -293,9 +292,6 @@ def bench_audit(directory: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parts = argv or ["serve", "convert", "audit"]
-    resource.setrlimit(
-        resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE)
-    )
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         if "serve" in parts:

@@ -119,7 +119,7 @@ def test_redacts_on_the_way_unless_told_not_to(cli: Cli, tmp_path: Path) -> None
     assert cli("convert", source, tmp_path / "clean.yaml").status == 0
     (request, response), (posted, _) = http(tmp_path / "clean.yaml")
     assert b"k-0123456789abcdef" not in posted.body
-    assert b'"name": "ci"' in posted.body
+    assert b'"name":"ci"' in posted.body
     assert request.header("Authorization") == "Bearer REDACTED"
     assert "abc123secret" not in request.url
     assert response.header("Set-Cookie") == "sid=REDACTED; Path=/"
