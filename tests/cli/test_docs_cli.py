@@ -1,4 +1,8 @@
-"""Every ``interposition`` example in docs/cli.md runs, in a prepared directory."""
+"""Every ``interposition`` example in the README and the docs runs, as written.
+
+They run in a directory holding ``tests/cassettes/``, a ``vcr_cassettes/``
+tree and an ``app.py`` that calls a loopback server.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,29 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli.conftest import ROOT, VCRPY_DATA, sample_interactions, write_cassette
+import pytest
 
-DOC = ROOT / "docs" / "cli.md"
+from tests.cli.conftest import ROOT, VCRPY_DATA, sample_interactions, write_cassette
+from tests.http.conftest import LiveServer
+
+PAGES = (
+    ROOT / "docs" / "cli.md",
+    ROOT / "README.md",
+    ROOT / "docs" / "getting-started.md",
+)
+
+APP = """\
+import os, urllib.request
+print(urllib.request.urlopen(os.environ["DOCS_UPSTREAM"] + "/text").read())
+"""
 
 
 def examples() -> list[list[str]]:
-    blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
+    blocks = [
+        block
+        for page in PAGES
+        for block in re.findall(r"```sh\n(.*?)```", page.read_text(), flags=re.DOTALL)
+    ]
     commands = []
     for block in blocks:
         for line in block.splitlines():
@@ -34,13 +54,18 @@ def test_the_examples_cover_every_subcommand() -> None:
     }
 
 
-def test_every_example_runs(tmp_path: Path) -> None:
-    write_cassette(tmp_path / "tests" / "cassettes" / "users.yaml", sample_interactions())
+def test_every_example_runs(
+    tmp_path: Path, server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCS_UPSTREAM", server.url)
+    write_cassette(
+        tmp_path / "tests" / "cassettes" / "users.yaml", sample_interactions()
+    )
     (tmp_path / "vcr_cassettes").mkdir()
     (tmp_path / "vcr_cassettes" / "users.yaml").write_bytes(
         (VCRPY_DATA / "v8-requests.yaml").read_bytes()
     )
-    (tmp_path / "app.py").write_text("print('the program ran')\n")
+    (tmp_path / "app.py").write_text(APP)
     for command in examples():
         args = [sys.executable if part == "python" else part for part in command[1:]]
         if args[0] == "serve":
@@ -54,7 +79,7 @@ def test_every_example_runs(tmp_path: Path) -> None:
             )
             assert process.stdout is not None
             assert process.stdout.readline().startswith(
-                "Serving tests/cassettes/users.yaml on http://127.0.0.1:"
+                f"Serving {args[1]} on http://127.0.0.1:"
             )
             process.send_signal(signal.SIGINT)
             _, err = process.communicate(timeout=15)
@@ -72,6 +97,9 @@ def test_every_example_runs(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
     assert (tmp_path / "tests" / "cassettes" / "users.json").is_file()
     assert (tmp_path / "users-vcrpy.yaml").read_text().startswith("interactions:")
-    assert (tmp_path / "converted" / "users.yaml").read_text().startswith(
-        "# interposition cassette"
+    assert (
+        (tmp_path / "converted" / "users.yaml")
+        .read_text()
+        .startswith("# interposition cassette")
     )
+    assert server.hits == 1  # app.py recorded once, then replayed
