@@ -384,3 +384,15 @@ def test_docs_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     exec(compile(block, str(doc), "exec"), namespace)
     assert namespace["response"].text == "Grüße GET /text?b=2&a=1"  # type: ignore[attr-defined]
     assert not Path("cassettes/test_new.yaml").exists()  # nothing was recorded
+
+
+def test_the_store_restates_the_http_convention() -> None:
+    from interposition.http import _mapping
+    from interposition.stores import _vcrpy
+
+    assert (_vcrpy._PROTOCOL, _vcrpy._STATUS, _vcrpy._REASON, _vcrpy._VERSION) == (
+        _mapping.PROTOCOL,
+        _mapping.STATUS_KEY,
+        _mapping.REASON_KEY,
+        _mapping.VERSION_KEY,
+    )
