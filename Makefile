@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test check lint types unit bench clean test-aiohttp-oldest test-niquests
+.PHONY: demo test check lint types unit bench docs clean test-aiohttp-oldest test-niquests
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -78,5 +78,15 @@ $(VENV)/.bench-installed: $(STAMP)
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks
 
+# The documentation site (mkdocs-material, the `docs` extra), built with
+# --strict (a broken link fails; --quiet would hide the warnings that
+# --strict counts) into site/.
+$(VENV)/.docs-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) $(NIQUESTS_VENV) .mypy_cache .ruff_cache .pytest_cache build dist
+	rm -rf $(VENV) $(OLDEST_VENV) $(NIQUESTS_VENV) .mypy_cache .ruff_cache .pytest_cache build dist site

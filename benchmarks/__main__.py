@@ -17,6 +17,7 @@ MODULES = {
     "sync-clients": "bench_sync_clients",
     "aiohttp-cassette": "bench_aiohttp_cassette",
     "vcrpy-format": "bench_vcrpy_format",
+    "cli": "bench_cli",
 }
 
 
