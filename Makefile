@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test check lint types unit bench clean test-aiohttp-oldest test-niquests bench-pytest-plugin
+.PHONY: demo test check lint types unit bench docs clean test-aiohttp-oldest test-niquests bench-pytest-plugin
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -93,5 +93,15 @@ $(RECORDING_VENV)/.installed: Makefile
 bench-pytest-plugin: $(VENV)/.bench-installed $(RECORDING_VENV)/.installed
 	INTERPOSITION_BENCH_RECORDING_PYTHON=$(RECORDING_VENV)/bin/python $(BIN)/python -m benchmarks pytest-plugin
 
+# The documentation site (mkdocs-material, the `docs` extra), built with
+# --strict (a broken link fails; --quiet would hide the warnings that
+# --strict counts) into site/.
+$(VENV)/.docs-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) $(NIQUESTS_VENV) $(RECORDING_VENV) .mypy_cache .ruff_cache .pytest_cache build dist
+	rm -rf $(VENV) $(OLDEST_VENV) $(NIQUESTS_VENV) $(RECORDING_VENV) .mypy_cache .ruff_cache .pytest_cache build dist site

@@ -18,6 +18,7 @@ MODULES = {
     "aiohttp-cassette": "bench_aiohttp_cassette",
     "pytest-plugin": "bench_pytest_plugin",
     "vcrpy-format": "bench_vcrpy_format",
+    "cli": "bench_cli",
 }
 
 

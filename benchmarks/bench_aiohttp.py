@@ -14,6 +14,10 @@ through one ``aiohttp.ClientSession``. Then the fixed cost of entering and
 leaving the mock, with a small heap and after allocating a few million
 objects (it must not grow with the heap).
 
+Then, with ``AIOINTERCEPT_REFERENCE_PYTHON`` set, the published aiointercept
+(1.0.0) beside this one, in alternating processes (see
+``aiointercept_reference.py``).
+
 Run: ``python -m benchmarks aiohttp`` (``make bench`` runs every benchmark).
 """
 
@@ -22,10 +26,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import inspect
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -256,8 +265,59 @@ async def run() -> None:
     )
 
 
+REFERENCE_ROUNDS = 5
+_REFERENCE_SCRIPT = Path(__file__).with_name("aiointercept_reference.py")
+
+
+def reference() -> None:
+    """This aiointercept beside the published one (1.0.0), interleaved.
+
+    Each round runs ``aiointercept_reference.py`` once under this venv's
+    python and once under ``AIOINTERCEPT_REFERENCE_PYTHON`` (a venv with the
+    published package), alternating which goes first; every figure is the
+    median of the rounds, with the spread (lowest - highest).
+    """
+    other = os.environ.get("AIOINTERCEPT_REFERENCE_PYTHON")
+    if not other:
+        print(
+            "\n(published aiointercept: set AIOINTERCEPT_REFERENCE_PYTHON to a "
+            "python with aiointercept==1.0.0 installed to compare)"
+        )
+        return
+    runs: dict[str, list[dict[str, float]]] = {"this project": [], "published": []}
+    pythons = {"this project": sys.executable, "published": other}
+    for index in range(REFERENCE_ROUNDS):
+        order = list(pythons) if index % 2 == 0 else list(reversed(pythons))
+        for name in order:
+            out = subprocess.run(
+                [pythons[name], str(_REFERENCE_SCRIPT)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            runs[name].append(json.loads(out))
+    keys = list(runs["this project"][0])
+    rows = []
+    for key in keys:
+        row = [key]
+        for name in pythons:
+            values = [run[key] for run in runs[name]]
+            row.append(
+                f"{statistics.median(values) * 1e6:7.1f} us "
+                f"({min(values) * 1e6:.0f}-{max(values) * 1e6:.0f})"
+            )
+        rows.append(tuple(row))
+    _table(
+        f"this aiointercept beside the published one, {REFERENCE_ROUNDS} "
+        "interleaved rounds (median, spread); per request, and enter + exit",
+        ("figure", "this project", "published"),
+        rows,
+    )
+
+
 def main() -> None:
     asyncio.run(run())
+    reference()
 
 
 if __name__ == "__main__":

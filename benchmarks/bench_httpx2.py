@@ -19,18 +19,16 @@ import gc
 import json
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 
 import httpx
 import httpx2
 
-from interposition import Cassette, JsonFileCassetteStore
-from interposition.http import HttpRequest, HttpResponse, to_interaction, use_cassette
+from benchmarks._loopback import loopback_server, write_get_cassette
+from interposition.http import use_cassette
 
 N = 1_000
 ROUNDS = 7
@@ -40,39 +38,12 @@ def body_of(i: int) -> bytes:
     return json.dumps({"id": i, "name": f"item {i}", "owner": {"id": i % 97}}).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # head and body leave without a 40 ms stall
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        body = body_of(int(self.path.rsplit("/", 1)[1]))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+def _body_for_path(path: str) -> bytes:
+    return body_of(int(path.rsplit("/", 1)[1]))
 
 
 def _write_cassette(path: Path, base: str) -> None:
-    interactions = tuple(
-        to_interaction(
-            HttpRequest("GET", f"{base}/items/{i}"),
-            HttpResponse(
-                200,
-                "OK",
-                (
-                    ("Content-Type", "application/json"),
-                    ("Content-Length", str(len(body_of(i)))),
-                ),
-                body_of(i),
-            ),
-        )
-        for i in range(N)
-    )
-    JsonFileCassetteStore(path).save(Cassette(interactions=interactions))
+    write_get_cassette(path, ((f"{base}/items/{i}", body_of(i)) for i in range(N)))
 
 
 def _timed(function: Callable[[], object]) -> float:
@@ -119,37 +90,28 @@ def _report(name: str, loopback: list[float], replay: list[float]) -> None:
 
 
 def main() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     print(f"{N} GETs per round, {ROUNDS} rounds, medians per request")
-    try:
-        with tempfile.TemporaryDirectory() as directory:
-            path = Path(directory) / "replay.json"
-            _write_cassette(path, base)
-            cases: list[tuple[str, Callable[[], None]]] = []
-            for module in (httpx2, httpx):
-                name = module.__name__
-                cases.append(
-                    (f"{name} sync", functools.partial(_sync_run, module, base))
-                )
-                cases.append(
-                    (f"{name} async", functools.partial(_async_run, module, base))
-                )
-            for name, run in cases:
-                replay = _replay(path, run)
-                run()  # warm both paths
-                replay()
-                loopback: list[float] = []
-                replayed: list[float] = []
-                for _ in range(ROUNDS):
-                    loopback.append(_timed(run))
-                    replayed.append(_timed(replay))
-                _report(name, loopback, replayed)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with (
+        loopback_server(_body_for_path) as base,
+        tempfile.TemporaryDirectory() as directory,
+    ):
+        path = Path(directory) / "replay.json"
+        _write_cassette(path, base)
+        cases: list[tuple[str, Callable[[], None]]] = []
+        for module in (httpx2, httpx):
+            name = module.__name__
+            cases.append((f"{name} sync", functools.partial(_sync_run, module, base)))
+            cases.append((f"{name} async", functools.partial(_async_run, module, base)))
+        for name, run in cases:
+            replay = _replay(path, run)
+            run()  # warm both paths
+            replay()
+            loopback: list[float] = []
+            replayed: list[float] = []
+            for _ in range(ROUNDS):
+                loopback.append(_timed(run))
+                replayed.append(_timed(replay))
+            _report(name, loopback, replayed)
 
 
 if __name__ == "__main__":

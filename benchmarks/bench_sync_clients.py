@@ -26,16 +26,14 @@ import io
 import json
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
 import httplib2
 import pycurl
 
+from benchmarks._loopback import loopback_server
 from interposition.http import use_cassette
 
 BLOCK = 200
@@ -48,34 +46,8 @@ def body_of(index: int) -> bytes:
     return json.dumps(document).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # head and body are two writes
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        body = body_of(int(self.path.rsplit("/", 1)[1]))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-@contextmanager
-def plain_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def _body_for_path(path: str) -> bytes:
+    return body_of(int(path.rsplit("/", 1)[1]))
 
 
 #: Makes one client; returns get(url) -> body, and close().
@@ -177,7 +149,10 @@ def main() -> None:
         f"{BLOCK} sequential GETs per block, {BLOCKS} blocks of each side per "
         f"round, {ROUNDS} rounds; median per request, ratio replay / loopback"
     )
-    with plain_server() as base, tempfile.TemporaryDirectory() as folder:
+    with (
+        loopback_server(_body_for_path) as base,
+        tempfile.TemporaryDirectory() as folder,
+    ):
         for name, client in CLIENTS.items():
             measure(name, client, base, Path(folder))
 

@@ -32,16 +32,13 @@ import importlib.util
 import json
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from interposition import Cassette, JsonFileCassetteStore
-from interposition.http import HttpRequest, HttpResponse, to_interaction, use_cassette
+from benchmarks._loopback import loopback_server, write_get_cassette
+from interposition.http import use_cassette
 
 N = 200
 BLOCK = 50
@@ -56,56 +53,12 @@ def path_of(i: int) -> str:
     return f"/v1/items/{i}?expand=owner"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # One segment per response, sent at once: no Nagle / delayed-ACK stall.
-    disable_nagle_algorithm = True
-    wbufsize = -1
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        i = int(self.path.split("/")[3].split("?")[0])
-        body = body_of(i)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-@contextmanager
-def plain_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def _body_for_path(path: str) -> bytes:
+    return body_of(int(path.split("/")[3].split("?", maxsplit=1)[0]))
 
 
 def write_cassette(path: Path, base: str) -> None:
-    interactions = tuple(
-        to_interaction(
-            HttpRequest("GET", base + path_of(i), (("Accept", "*/*"),)),
-            HttpResponse(
-                200,
-                "OK",
-                (
-                    ("Content-Type", "application/json"),
-                    ("Content-Length", str(len(body_of(i)))),
-                ),
-                body_of(i),
-            ),
-        )
-        for i in range(N)
-    )
-    JsonFileCassetteStore(path).save(Cassette(interactions=interactions))
+    write_get_cassette(path, ((base + path_of(i), body_of(i)) for i in range(N)))
 
 
 def _summary(replay: list[float], loopback: list[float]) -> dict[str, float]:
@@ -163,7 +116,7 @@ async def _tornado_rounds(cassette: Path, base: str) -> dict[str, float]:
 
 
 def measure_tornado(directory: Path) -> dict[str, float]:
-    with plain_server() as base:
+    with loopback_server(_body_for_path) as base:
         cassette = directory / "tornado.json"
         write_cassette(cassette, base)
         return asyncio.run(_tornado_rounds(cassette, base))
@@ -175,7 +128,7 @@ def measure_tornado(directory: Path) -> dict[str, float]:
 def measure_niquests(directory: Path) -> dict[str, float]:
     import niquests
 
-    with plain_server() as base, niquests.Session() as session:
+    with loopback_server(_body_for_path) as base, niquests.Session() as session:
         cassette = directory / "niquests.json"
         write_cassette(cassette, base)
 

@@ -1,14 +1,14 @@
-"""Record against a real server, stop it, replay from the file alone.
+"""The product as a user meets it: the ``interposition`` command, end to end.
 
-A real HTTP server on 127.0.0.1 plays the backend. Two ways to record:
-
-* the engine: a Broker records through a live responder into a JSON file;
-* HTTP: ``use_cassette`` records what ``urllib.request`` sends into a YAML
-  file.
-
-The server is then stopped, and the same answers come from the files: the
-engine's through the Broker, the HTTP ones to another client,
-``http.client``, since one cassette serves every client.
+1. A local upstream API starts on 127.0.0.1.
+2. ``interposition run`` runs a small program (``demo_app.py``, which knows
+   nothing of interposition) with a cassette active: it records.
+3. The upstream stops; the same command replays, with the network gone.
+4. ``interposition inspect`` lists what was recorded.
+5. ``interposition serve`` serves the cassette over HTTP; a plain HTTP
+   client (``http.client``) fetches one response from it.
+6. ``interposition audit`` finds no credentials (the bearer token the program
+   sent was redacted before it was written).
 
 Run it with ``make demo`` (or ``python examples/demo.py [directory]``).
 """
@@ -16,28 +16,37 @@ Run it with ``make demo`` (or ``python examples/demo.py [directory]``).
 from __future__ import annotations
 
 import http.client
+import shlex
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
-import urllib.request
-from collections.abc import Iterator
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from interposition import (
-    Broker,
-    InteractionNotFoundError,
-    InteractionRequest,
-    JsonFileCassetteStore,
-    ResponseChunk,
-)
-from interposition.http import use_cassette
+HERE = Path(__file__).resolve().parent
+COMMAND = [sys.executable, "-m", "interposition"]
 
 
-class _Backend(BaseHTTPRequestHandler):
-    """A tiny upstream: answers /users/<id> with a JSON document."""
+class _Upstream(BaseHTTPRequestHandler):
+    """A tiny API: /users/<id> as JSON, /report streamed in three chunks."""
+
+    protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
+        if self.path == "/report":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for line in (b"north: 12\n", b"south: 7\n", b"east: 3\n"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                self.wfile.flush()
+                time.sleep(0.01)
+            self.wfile.write(b"0\r\n\r\n")
+            return
         user_id = self.path.rsplit("/", 1)[-1]
         body = f'{{"id": {user_id}, "name": "user {user_id}"}}'.encode()
         self.send_response(200)
@@ -50,84 +59,70 @@ class _Backend(BaseHTTPRequestHandler):
         """Keep the demo's output quiet."""
 
 
-def live_responder(request: InteractionRequest) -> Iterator[ResponseChunk]:
-    """Forward a request to the real backend and stream its body in chunks."""
-    with urllib.request.urlopen(request.target, timeout=5) as response:
-        sequence = 0
-        while chunk := response.read(16):
-            yield ResponseChunk(data=chunk, sequence=sequence)
-            sequence += 1
+def interposition(*args: str, check: bool = True) -> int:
+    """Run ``interposition ARGS`` as a user would, showing the command."""
+    shown = " ".join(shlex.quote(a) for a in args).replace(sys.executable, "python")
+    print(f"$ interposition {shown}", flush=True)
+    status = subprocess.run([*COMMAND, *args], check=False).returncode
+    if check and status != 0:
+        raise SystemExit(f"interposition {args[0]} exited with {status}")
+    return status
 
 
-def fetch(broker: Broker, url: str) -> bytes:
-    """What an adapter does: build a request, let the broker answer it."""
-    request = InteractionRequest(
-        protocol="http", action="GET", target=url, headers=(), body=b""
+def fetch_from_server(cassette: Path, path: str) -> None:
+    """``interposition serve`` the cassette; GET one path with http.client."""
+    print(f"$ interposition serve {cassette} --port 0", flush=True)
+    server = subprocess.Popen(
+        [*COMMAND, "serve", str(cassette), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    return b"".join(chunk.data for chunk in broker.replay(request))
-
-
-def get_with_http_client(port: int, path: str) -> bytes:
-    """A GET with http.client: another client than the one that recorded."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
+        assert server.stdout is not None
+        line = server.stdout.readline().strip()
+        print(f"   {line}")
+        url = line.rsplit(" ", 1)[-1]
+        host, port = url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
         connection.request("GET", path)
-        return connection.getresponse().read()
-    finally:
+        response = connection.getresponse()
+        print(f"   GET {path} -> {response.status} {response.read().decode()}")
         connection.close()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
 
 
 def main(directory: Path) -> None:
-    """Record with the engine and over HTTP, stop the backend, replay both."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Backend)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    base = f"http://127.0.0.1:{port}"
-    urls = [f"{base}/users/{n}" for n in (1, 2, 42)]
-    engine_path = directory / "demo.json"
-    http_path = directory / "demo-http.yaml"
-    for path in (engine_path, http_path):
-        path.unlink(missing_ok=True)
+    """Record, replay offline, inspect, serve and audit one cassette."""
+    cassette = directory / "demo.yaml"
+    cassette.unlink(missing_ok=True)
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{upstream.server_address[1]}"
+    program = [sys.executable, str(HERE / "demo_app.py"), base]
 
-    print(f"1. Engine: recording against the live server at {base}")
-    store = JsonFileCassetteStore(engine_path, create_if_missing=True)
-    recorder = Broker.from_store(store, mode="record", live_responder=live_responder)
-    for url in urls:
-        print(f"   live     {url} -> {fetch(recorder, url).decode()}")
-    print(
-        f"   saved {len(recorder.cassette.interactions)} interactions to {engine_path}"
-    )
+    print(f"1. An upstream API runs at {base}. Record what the program asks it:")
+    interposition("run", "--cassette", str(cassette), "--", *program)
 
-    print("2. HTTP: recording what urllib.request sends, with use_cassette")
-    with use_cassette(http_path) as cassette:
-        for url in urls:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                print(f"   live     {url} -> {response.read().decode()}")
-    print(f"   saved {len(cassette.interactions)} exchanges to {http_path}")
+    upstream.shutdown()
+    upstream.server_close()
+    print("2. The upstream is stopped. The same command replays from the cassette:")
+    interposition("run", "--cassette", str(cassette), "--", *program)
 
-    server.shutdown()
-    server.server_close()
-    print("3. Server stopped. The engine replays from its file alone:")
-    player = Broker.from_store(JsonFileCassetteStore(engine_path), mode="replay")
-    for url in urls:
-        print(f"   replayed {url} -> {fetch(player, url).decode()}")
+    print("3. What was recorded:")
+    interposition("inspect", str(cassette))
 
-    print("4. HTTP replays to http.client, a different client, from the file:")
-    with use_cassette(http_path, record_mode="none") as cassette:
-        for url in urls:
-            answer = get_with_http_client(port, url.removeprefix(base))
-            print(f"   replayed {url} -> {answer.decode()}")
-    print(f"   every recording played: {cassette.all_played}")
+    print("4. The cassette served over HTTP, to a plain HTTP client:")
+    fetch_from_server(cassette, "/users/2")
 
-    print("5. A request that was never recorded:")
-    try:
-        fetch(player, f"{base}/users/7")
-    except InteractionNotFoundError as error:
-        print(f"   {type(error).__name__}: {error}")
-    print("Done: record -> replay with the network gone.")
+    print("5. No credentials were written (the bearer token was redacted):")
+    interposition("audit", str(cassette))
+    print("Done: record -> replay offline -> inspect -> serve -> audit.")
 
 
 if __name__ == "__main__":
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     if len(sys.argv) > 1:
         main(Path(sys.argv[1]))
     else:

@@ -48,7 +48,10 @@ def test_engine_guide_hooks_snippet() -> None:
     assert broker.play_counts == (2,)  # type: ignore[attr-defined]
 
 
-def test_readme_http_snippet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("page", ["README.md", "docs/getting-started.md"])
+def test_readme_http_snippet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
     """Runs with a loopback server standing in for api.example.com."""
     import json
     import threading
@@ -69,17 +72,17 @@ def test_readme_http_snippet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     server = ThreadingHTTPServer(("127.0.0.1", 0), Users)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.chdir(tmp_path)
-    (block,) = [b for b in python_blocks(ROOT / "README.md") if "use_cassette" in b]
+    (block,) = [b for b in python_blocks(ROOT / page) if "use_cassette" in b]
     block = block.replace(
         "https://api.example.com", f"http://127.0.0.1:{server.server_address[1]}"
     )
     namespace: dict[str, object] = {}
-    exec(compile(block, "README.md", "exec"), namespace)
+    exec(compile(block, page, "exec"), namespace)
     server.shutdown()
     server.server_close()
     assert namespace["user"] == {"id": 1, "path": "/users/1"}
     replayed: dict[str, object] = {}
-    exec(compile(block, "README.md", "exec"), replayed)  # the server is gone
+    exec(compile(block, page, "exec"), replayed)  # the server is gone
     assert replayed["user"] == namespace["user"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import inspect
 import itertools
@@ -12,8 +13,10 @@ import ssl
 import warnings
 from collections.abc import (
     AsyncIterable,
+    AsyncIterator,
     Awaitable,
     Callable,
+    Coroutine,
     Mapping,
     Sequence,
 )
@@ -39,8 +42,9 @@ from ._responses import (
     close_connection,
     send,
 )
-from ._routes import Callback, Closest, MockResponse, RouteTable
+from ._routes import Callback, Closest, MockResponse, RouteTable, diagnose
 from ._routes import closest as nearest
+from ._thread import call_on, run_in_server_loop, server_loop
 from ._tls import authority
 from ._urls import HostPattern
 
@@ -56,7 +60,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Miss", "aiointercept"]
 
-logger = logging.getLogger("aiointercept")
+# The published package's logger name: users configure "aiointercept.core"
+# (a child of "aiointercept", which holds the NullHandler).
+logger = logging.getLogger("aiointercept.core")
 
 _T = TypeVar("_T")
 
@@ -67,6 +73,7 @@ _T = TypeVar("_T")
 _RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _RETRY_WINDOW = 1.0
 _MAX_BODY = 1 << 30
+_MAX_MISS_NOTES = 5
 
 _RetryKey = tuple[str, URL, bytes | None]
 
@@ -211,11 +218,14 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
             )
         self._routes = RouteTable()
         self.requests: dict[tuple[str, URL], list[AiointerceptRequest]] = {}
-        self._calls: list[AiointerceptRequest] = []
+        self.ordered_requests: list[tuple[tuple[str, URL], AiointerceptRequest]] = []
         self.misses: list[Miss] = []
         self._retries: dict[_RetryKey, float] = {}
         self._listener: Listener | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # The loop that started the mock: async callbacks and async bodies
+        # run there, beside the test's own loop-bound objects (ADR 0107).
+        self._caller_loop: asyncio.AbstractEventLoop | None = None
         self._port = 0
 
     def __repr__(self) -> str:
@@ -270,23 +280,32 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
             )
 
     async def start(self) -> None:
-        """Start the server (and the interception); ``__aenter__`` calls it."""
+        """Start the server (and the interception); ``__aenter__`` calls it.
+
+        The server runs on the mock servers' own thread and loop (ADR 0107),
+        so a synchronous client may call :attr:`server_url` from inside an
+        async test; async callbacks still run on the loop that called
+        ``start()``. The request log of a previous run is cleared.
+        """
+        self._start(asyncio.get_running_loop())
+
+    def _start(self, caller: asyncio.AbstractEventLoop | None) -> None:
         if self._listener is not None:
             raise RuntimeError("this aiointercept instance is already running")
         self.requests.clear()
-        self._calls.clear()
+        self.ordered_requests.clear()
         self.misses.clear()
         self._retries.clear()
         if self._cassette is not None:
             self._cassette.open()
-        loop = asyncio.get_running_loop()
+        loop = server_loop()
 
         def make_request(
             message: Any, payload: Any, protocol: Any, writer: Any, task: Any
         ) -> web.BaseRequest:
-            # aiohttp's own factory, with room for large uploads (its default
-            # limit is 1 MiB).
-            return web.BaseRequest(
+            # A web.Request subclass (what callbacks receive), with room for
+            # large uploads (aiohttp's default limit is 1 MiB).
+            return AiointerceptRequest(
                 message,
                 payload,
                 protocol,
@@ -296,23 +315,42 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
                 client_max_size=_MAX_BODY,
             )
 
-        server = web.Server(self._handle, request_factory=make_request, access_log=None)
+        server = web.Server(
+            self._handle, request_factory=make_request, access_log=None, loop=loop
+        )
         tls = authority().server_context if self.mock_external_urls else None
         listener = Listener(server, tls)
-        await listener.start()
+        listener.start(loop)
         self._listener = listener
         self._loop = loop
+        self._caller_loop = caller
         self._port = listener.port
         started(self)
         if self.mock_external_urls:
             try:
                 install(self)
             except BaseException:
-                await self.stop()
+                stopped(self)
+                self._listener = None
+                asyncio.run_coroutine_threadsafe(listener.close(), loop)
                 raise
 
     async def stop(self) -> None:
-        """Stop the interception and the server; ``__aexit__`` calls it."""
+        """Stop the interception and the server; ``__aexit__`` calls it.
+
+        The request log stays readable afterwards.
+        """
+        listener = self._detach()
+        await run_in_server_loop(self._shutdown(listener))
+
+    def _close_now(self) -> None:
+        """Stop from synchronous code (no running loop), and wait for it."""
+        listener = self._detach()
+        asyncio.run_coroutine_threadsafe(
+            self._shutdown(listener), server_loop()
+        ).result()
+
+    def _detach(self) -> Listener | None:
         listener = self._listener
         if self._cassette is not None:
             self._cassette.interrupt()
@@ -322,12 +360,16 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
                 uninstall(self)
         finally:
             self._listener = None
-            try:
-                if listener is not None:
-                    await listener.close()
-            finally:
-                for fallback in self._fallbacks:
-                    await fallback.close()
+        return listener
+
+    async def _shutdown(self, listener: Listener | None) -> None:
+        # On the server loop, where the connections and fallbacks live.
+        try:
+            if listener is not None:
+                await listener.close()
+        finally:
+            for fallback in self._fallbacks:
+                await fallback.close()
 
     async def __aenter__(self) -> aiointercept:
         await self.start()
@@ -340,6 +382,11 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+        if exc is not None and self.misses:
+            # The client saw a dropped connection; the reason reaches the test
+            # as a note on the exception that left the block.
+            for miss in self.misses[-_MAX_MISS_NOTES:]:
+                exc.add_note(miss.message)
 
     def __call__(
         self, func: Callable[..., Awaitable[_T]]
@@ -444,10 +491,20 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         Returns:
             The registered response, which counts the requests it served.
         """
+        if exception is not None and not isinstance(exception, bool):
+            logger.warning(
+                "aiointercept: exception=%r is treated as exception=True: the "
+                "connection is closed and the client gets "
+                "aiohttp.ClientConnectionError; pass exception=True",
+                exception,
+            )
+        if json is None:
+            json = payload
         plan = ResponsePlan.build(
             status=status,
-            body=body,
-            json=json if json is not None else payload,
+            # json= / payload= win over body=, whatever body holds.
+            body=b"" if json is not None else body,
+            json=json,
             headers=headers,
             content_type=content_type,
             reason=reason,
@@ -462,37 +519,37 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
 
     def get(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
         """Register a GET response; see :meth:`add`."""
-        return self.add(url, hdrs.METH_GET, **kwargs)
+        return self.add(url, method=hdrs.METH_GET, **kwargs)
 
     def post(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
         """Register a POST response; see :meth:`add`."""
-        return self.add(url, hdrs.METH_POST, **kwargs)
+        return self.add(url, method=hdrs.METH_POST, **kwargs)
 
     def put(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
         """Register a PUT response; see :meth:`add`."""
-        return self.add(url, hdrs.METH_PUT, **kwargs)
+        return self.add(url, method=hdrs.METH_PUT, **kwargs)
 
     def patch(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
         """Register a PATCH response; see :meth:`add`."""
-        return self.add(url, hdrs.METH_PATCH, **kwargs)
+        return self.add(url, method=hdrs.METH_PATCH, **kwargs)
 
     def delete(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
         """Register a DELETE response; see :meth:`add`."""
-        return self.add(url, hdrs.METH_DELETE, **kwargs)
+        return self.add(url, method=hdrs.METH_DELETE, **kwargs)
 
     def head(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
         """Register a HEAD response; see :meth:`add`."""
-        return self.add(url, hdrs.METH_HEAD, **kwargs)
+        return self.add(url, method=hdrs.METH_HEAD, **kwargs)
 
     def options(self, url: str | URL | re.Pattern[str], **kwargs: Any) -> MockResponse:
         """Register an OPTIONS response; see :meth:`add`."""
-        return self.add(url, hdrs.METH_OPTIONS, **kwargs)
+        return self.add(url, method=hdrs.METH_OPTIONS, **kwargs)
 
     def clear(self) -> None:
         """Forget every registered response and every recorded request."""
         self._routes.clear()
         self.requests.clear()
-        self._calls.clear()
+        self.ordered_requests.clear()
         self.misses.clear()
         self._retries.clear()
 
@@ -523,7 +580,8 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         return (self,)
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        captured = await capture(request)
+        # The server's request factory makes every request an AiointerceptRequest.
+        captured = await capture(cast("AiointerceptRequest", request))
         owners = self._owners()
         for owner in owners:
             if owner._retries and owner._is_retry(captured):
@@ -539,8 +597,8 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         return await first._resolve_unmatched(captured)
 
     def _record(self, captured: AiointerceptRequest) -> None:
-        self._calls.append(captured)
         key = (captured.method, captured.url)
+        self.ordered_requests.append((key, captured))
         calls = self.requests.get(key)
         if calls is None:
             self.requests[key] = [captured]
@@ -553,6 +611,10 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         plan = route.plan
         if route.callback is not None:
             plan = await self._run_callback(route, captured)
+        if isinstance(plan.chunks, AsyncIterable) and self._caller_loop is not None:
+            plan = dataclasses.replace(
+                plan, chunks=_pulled_on(self._caller_loop, plan.chunks)
+            )
         if plan.close:
             self._expect_retry(captured)
         return await send(captured.request, plan)
@@ -570,7 +632,9 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
         available.update(captured.kwargs)
         result = callback(captured.url, **route.callback_kwargs(available))
         if inspect.isawaitable(result):
-            result = await result
+            # Async callbacks run on the test's loop, beside its loop-bound
+            # objects; sync ones run here (so a blocking client may call in).
+            result = await call_on(self._caller_loop, _awaited(result))
         if result is None:
             return route.plan
         if not isinstance(result, CallbackResult):
@@ -609,15 +673,9 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
                 declined.append(response)
             elif response is not None:
                 return response
-        routes = itertools.chain.from_iterable(o._routes for o in self._owners())
+        routes = list(itertools.chain.from_iterable(o._routes for o in self._owners()))
         closest = nearest(routes, captured.method, captured.url)
-        message = (
-            f"aiointercept: no registered response for {captured.method} {captured.url}"
-        )
-        if closest is not None:
-            message += "; " + closest.describe()
-        else:
-            message += "; nothing is registered"
+        message = diagnose(captured.method, captured.url, routes, closest)
         for decline in declined:
             message += "; " + decline.reason
         error = next((d.error for d in declined if d.error is not None), None)
@@ -640,6 +698,27 @@ class aiointercept(AssertionsMixin):  # noqa: N801 - the documented name
             and self._loop is not None
             and (self._loop.time() <= deadline)
         )
+
+
+async def _awaited(awaitable: Awaitable[_T]) -> _T:
+    return await awaitable
+
+
+async def _pulled_on(
+    loop: asyncio.AbstractEventLoop, source: AsyncIterable[bytes | str]
+) -> AsyncIterator[bytes | str]:
+    """Iterate ``source`` on ``loop`` (the test's), yielding here."""
+    iterator = aiter(source)
+
+    def step() -> Coroutine[Any, Any, bytes | str]:
+        return _awaited(anext(iterator))
+
+    while True:
+        try:
+            item = await call_on(loop, step())
+        except StopAsyncIteration:
+            return
+        yield item
 
 
 def _known_options(given: Mapping[str, object]) -> Any:

@@ -115,9 +115,14 @@ def target_for(host: str, port: int) -> InterceptionTarget | None:
     for target in targets:
         if target.bypasses(host, port):
             return None
-    if is_loopback(host) and not any(t.claims(host, port) for t in targets):
-        # Already local (a service of the test itself, or a mock's own
-        # server_url): leave it alone unless a route names it.
+    if (
+        is_ip_literal(host)
+        and is_loopback(host)
+        and not any(t.claims(host, port) for t in targets)
+    ):
+        # A loopback address (a service of the test itself, or a mock's own
+        # server_url): left alone unless a route names it. Host names,
+        # ``localhost`` included, are intercepted (ADR 0103).
         return None
     return targets[0]
 

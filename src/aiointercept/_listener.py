@@ -6,7 +6,8 @@ port, not the scheme, so ``http://api.example.com:8080`` and
 at the first byte of every accepted connection (``MSG_PEEK``, nothing is
 consumed): ``0x16`` opens a TLS handshake, anything else is plain HTTP. The
 socket is then handed to asyncio with :meth:`loop.connect_accepted_socket`,
-with or without TLS. Only public asyncio APIs are used.
+with or without TLS. Only public asyncio APIs are used. The listener binds
+in the caller's thread and serves on the server thread's loop (ADR 0107).
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ class Listener:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: set[socket.socket] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._plain_server: asyncio.Server | None = None
         self.port = 0
 
     @property
@@ -58,36 +58,31 @@ class Listener:
         """Whether TLS connections are recognized (see ``start``)."""
         return self._sock is not None
 
-    async def start(self) -> None:
-        """Bind, listen and start accepting: a socket and a reader, no more.
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Bind and listen now; accept on ``loop`` (a selector loop).
 
-        A loop without ``add_reader`` (the proactor loop of Windows) cannot
-        peek at connections: there the listener serves plain HTTP through
-        ``loop.create_server`` instead.
+        Called from any thread: the port is known on return, and connections
+        wait in the backlog until ``loop`` runs the reader this schedules.
         """
-        loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.bind((self._host, 0))
             sock.listen(_BACKLOG)
             sock.setblocking(False)
             self.port = sock.getsockname()[1]
-            try:
-                loop.add_reader(sock.fileno(), self._accept)
-            except NotImplementedError:
-                self._plain_server = await loop.create_server(self._server, sock=sock)
-                return
         except BaseException:
             sock.close()
             raise
         self._loop = loop
         self._sock = sock
+        loop.call_soon_threadsafe(self._listen, sock)
+
+    def _listen(self, sock: socket.socket) -> None:
+        if self._sock is sock and self._loop is not None:
+            self._loop.add_reader(sock.fileno(), self._accept)
 
     async def close(self) -> None:
-        """Stop accepting, then close every connection."""
-        if self._plain_server is not None:
-            self._plain_server.close()
-            self._plain_server = None
+        """Stop accepting, then close every connection (on the serving loop)."""
         loop, sock = self._loop, self._sock
         self._sock = None
         if loop is not None and sock is not None:

@@ -23,41 +23,51 @@ class RequestKwargs(TypedDict):
     data: bytes | None
 
 
-class AiointerceptRequest:
+class AiointerceptRequest(web.Request):
     """One request received by the mock, as stored in ``m.requests``.
 
+    The very ``aiohttp.web.Request`` the server received (a subclass of it,
+    made by the server's request factory), so a callback can use everything
+    aiohttp offers, plus what the mock captured before answering:
+
     Attributes:
-        method: The HTTP method, upper case.
         url: The normalized URL the client asked for, with its real scheme and
-            host (``https://api.example.com/...`` when intercepted).
+            host (``https://api.example.com/...`` when intercepted); also
+            ``canonical_url``. aiohttp's own view of the URL (the loopback
+            server's) is ``rel_url`` joined to ``host``.
         captured_body: The raw body, or ``None`` when the request had none.
         kwargs: ``headers`` (the raw request headers, a case-insensitive
             multidict), ``query`` (``dict`` of name -> list of values, so
             duplicate keys survive), ``json`` (the decoded body, or ``None``)
             and ``data`` (the raw body, or ``None``).
-        request: The ``aiohttp.web.BaseRequest`` the server received.
+        method: The HTTP method, upper case.
+        request: The request itself (kept for code written against earlier
+            releases, where it was a separate object).
     """
 
-    __slots__ = ("captured_body", "kwargs", "method", "request", "url")
+    ATTRS = web.Request.ATTRS | frozenset(
+        ["captured_body", "kwargs", "canonical_url", "_upper_method"]
+    )
 
-    def __init__(
-        self,
-        method: str,
-        url: URL,
-        captured_body: bytes | None,
-        kwargs: RequestKwargs,
-        request: web.BaseRequest,
-    ) -> None:
-        self.method = method
-        self.url = url
-        self.captured_body = captured_body
-        self.kwargs = kwargs
-        self.request = request
+    captured_body: bytes | None
+    kwargs: RequestKwargs
+    canonical_url: URL
+    _upper_method: str
 
     @property
-    def headers(self) -> CIMultiDictProxy[str]:
-        """The raw request headers."""
-        return self.kwargs["headers"]
+    def url(self) -> URL:
+        """The normalized URL the client asked for."""
+        return self.canonical_url
+
+    @property
+    def method(self) -> str:
+        """The HTTP method, upper case."""
+        return self._upper_method
+
+    @property
+    def request(self) -> AiointerceptRequest:
+        """This request (it is the ``aiohttp.web.Request``)."""
+        return self
 
     @property
     def args(self) -> tuple[()]:
@@ -65,7 +75,7 @@ class AiointerceptRequest:
         return ()
 
     def __repr__(self) -> str:
-        return f"<AiointerceptRequest {self.method} {self.url}>"
+        return f"<AiointerceptRequest {self._upper_method} {self.canonical_url}>"
 
 
 def _decode_json(body: bytes) -> Any:
@@ -86,8 +96,8 @@ def _local_authority(request: web.BaseRequest) -> str:
     return f"{sockname[0]}:{sockname[1]}"
 
 
-async def capture(request: web.BaseRequest) -> AiointerceptRequest:
-    """Read the body and build the record of ``request``.
+async def capture(request: AiointerceptRequest) -> AiointerceptRequest:
+    """Read the body and fill in the record of ``request``.
 
     The URL is the one the client asked for: the scheme comes from the
     connection (TLS or not) and the host from the ``Host`` header, so an
@@ -111,6 +121,8 @@ async def capture(request: web.BaseRequest) -> AiointerceptRequest:
         query_string=rel.raw_query_string,
         encoded=True,
     )
-    return AiointerceptRequest(
-        request.method.upper(), normalize_url(url), body, kwargs, request
-    )
+    request.captured_body = body
+    request.kwargs = kwargs
+    request.canonical_url = normalize_url(url)
+    request._upper_method = request._method.upper()
+    return request

@@ -12,7 +12,8 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,14 @@ from aiointercept._errors import configuration_error
 from ._responses import CallbackResult, ResponsePlan
 from ._urls import normalize_url
 
-__all__ = ["Callback", "Closest", "MockResponse", "RouteTable", "closest"]
+__all__ = [
+    "Callback",
+    "Closest",
+    "MockResponse",
+    "RouteTable",
+    "closest",
+    "diagnose",
+]
 
 Callback = Callable[..., CallbackResult | Awaitable[CallbackResult | None] | None]
 
@@ -134,12 +142,13 @@ class RouteTable:
         self._patterns: list[MockResponse] = []
         self._all: list[MockResponse] = []
         self.hosts: set[tuple[str, int | None]] = set()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._all)
 
     def __iter__(self) -> Iterator[MockResponse]:
-        return iter(self._all)
+        return iter(tuple(self._all))
 
     def add(
         self,
@@ -155,7 +164,7 @@ class RouteTable:
         elif isinstance(repeat, int):
             if repeat < 0:
                 raise configuration_error(
-                    f"repeat must be True, False or a positive int, got {repeat!r}"
+                    f"repeat must be at least 1 (or True, or False), got {repeat!r}"
                 )
             remaining = repeat or 1
         else:
@@ -167,22 +176,56 @@ class RouteTable:
             key = url
         elif isinstance(url, str | URL):
             key = normalize_url(url)
-            if not key.absolute:
-                raise configuration_error(f"register an absolute URL, got {str(url)!r}")
+            if not key.absolute or not key.raw_host:
+                raise configuration_error(
+                    f"Cannot extract host from {str(url)!r}: register an absolute "
+                    "URL (f'{m.server_url}/path' or 'https://api.example.com/path')"
+                )
         else:
             raise TypeError(f"url must be a str, yarl.URL or re.Pattern, got {url!r}")
-        route = MockResponse(self._seq, method, key, plan, remaining, callback)
-        self._all.append(route)
-        if isinstance(key, URL):
-            self._exact.setdefault((method, key), []).append(route)
-            if key.raw_host is not None:
-                self.hosts.add((key.raw_host, key.port))
-        else:
-            self._patterns.append(route)
+        with self._lock:
+            forever = self._forever(method, key)
+            if forever is not None:
+                raise configuration_error(
+                    f"{forever.describe()} already has a repeat=True response, "
+                    "which answers every request: a response registered after it "
+                    "could never be reached. Register this one first, or give "
+                    "the first a finite repeat=N."
+                )
+            route = MockResponse(self._seq, method, key, plan, remaining, callback)
+            self._all.append(route)
+            if isinstance(key, URL):
+                self._exact.setdefault((method, key), []).append(route)
+                if key.raw_host is not None:
+                    self.hosts.add((key.raw_host, key.port))
+            else:
+                self._patterns.append(route)
         return route
 
+    def _forever(self, method: str, key: URL | re.Pattern[str]) -> MockResponse | None:
+        """The repeat=True route already registered for ``method key``, if any."""
+        if isinstance(key, URL):
+            same: Iterable[MockResponse] = self._exact.get((method, key), ())
+        else:
+            same = (
+                r
+                for r in self._patterns
+                if r.method == method
+                and isinstance(r.url, re.Pattern)
+                and (r.url.pattern, r.url.flags) == (key.pattern, key.flags)
+            )
+        return next((r for r in same if r.remaining is None), None)
+
     def match(self, method: str, url: URL) -> MockResponse | None:
-        """Take one use of the earliest route matching ``method url``."""
+        """Take one use of the earliest route matching ``method url``.
+
+        Served on the server thread while the test may register more: one
+        lock (uncontended, some 50 ns) keeps a use from being taken twice.
+        """
+        with self._lock:
+            return self._take(method, url)
+
+    def _take(self, method: str, url: URL) -> MockResponse | None:
         best: MockResponse | None = None
         candidates = self._exact.get((method, url))
         if candidates:
@@ -220,6 +263,10 @@ class RouteTable:
 
     def clear(self) -> None:
         """Forget every route."""
+        with self._lock:
+            self._clear()
+
+    def _clear(self) -> None:
         self._exact.clear()
         self._patterns.clear()
         self._all.clear()
@@ -270,3 +317,35 @@ def _differences(route: MockResponse, method: str, url: URL) -> tuple[str, ...]:
             if mine != theirs:
                 found.append(f"{part}: registered {mine!r}, requested {theirs!r}")
     return tuple(found)
+
+
+def diagnose(
+    method: str, url: URL, routes: Sequence[MockResponse], near: Closest | None
+) -> str:
+    """Why ``method url`` matched no route, for the warning a miss logs.
+
+    Says so when every response registered for exactly this request was used
+    up (a finite ``repeat``); else names the closest registered ``METHOD URL``
+    and what differs, with a character diff; lists the patterns when only
+    patterns are registered.
+    """
+    line = f"{method} {url}"
+    head = f"aiointercept: no registered response for {line}"
+    same = [r for r in routes if r.method == method and r.url == url]
+    if same and all(r.exhausted for r in same):
+        served = sum(r.call_count for r in same)
+        return (
+            f"{head}; every response registered for it was used up (a finite "
+            f"repeat: it served {served} time(s)); register more, or repeat=True"
+        )
+    if not routes or near is None:
+        return f"{head}; nothing is registered"
+    exact = [r for r in routes if isinstance(r.url, URL)]
+    if not exact:
+        patterns = ", ".join(sorted({r.describe() for r in routes}))
+        return f"{head}; no pattern matches it (registered patterns: {patterns})"
+    text = f"{head}; {near.describe()}"
+    if isinstance(near.route.url, URL):
+        diff = difflib.ndiff([line], [near.route.describe()])
+        text += "\n" + "\n".join(d.rstrip() for d in diff)
+    return text

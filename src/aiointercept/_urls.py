@@ -10,8 +10,6 @@ from typing import Any
 from multidict import MultiDict
 from yarl import URL
 
-from aiointercept._errors import configuration_error
-
 __all__ = [
     "HostPattern",
     "is_ip_literal",
@@ -94,12 +92,17 @@ class HostPattern:
         text = entry.strip()
         if "://" not in text:
             text = f"//{text}"
-        url = URL(text)
-        host = url.raw_host
+        try:
+            url = URL(text)
+            host, port = url.raw_host, url.explicit_port
+        except ValueError:
+            host, port = None, None
         if not host:
-            raise configuration_error(f"passthrough entry {entry!r} names no host")
+            # Not a parsable URL: kept as a raw host string, as the
+            # published aiointercept does.
+            host, port = entry.strip(), None
         self.host = host.lower().rstrip(".")
-        self.port = url.explicit_port
+        self.port = port
 
     def matches(self, host: str, port: int) -> bool:
         """Whether a connection to ``host:port`` is covered by this entry."""

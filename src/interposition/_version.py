@@ -1,3 +1,3 @@
 """Version of the interposition package."""
 
-__version__ = "0.5.0.dev0"
+__version__ = "0.5.0"

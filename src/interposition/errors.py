@@ -31,15 +31,16 @@ class ConfigurationError(InterpositionError, ValueError):
     """Raised when an argument or a combination of arguments is invalid."""
 
 
-class InteractionValidationError(InterpositionError):
+class InteractionValidationError(InterpositionError, ValueError):
     """Raised when an Interaction fails validation.
 
     For example when the fingerprint does not match the request, or when the
     response chunks are empty or not numbered 0, 1, 2, ...
 
-    It deliberately does not derive from ``ValueError``: pydantic turns a
-    ``ValueError`` raised inside a validator into its own ``ValidationError``,
-    which is how the published 0.4.0 lost this documented exception.
+    A ``ValueError`` too, as in the published 0.4.0. Constructing an invalid
+    ``Interaction(...)`` raises it as itself; ``Interaction.model_validate``
+    (and ``_json``) raise pydantic's ``ValidationError`` carrying the same
+    message, as 0.4.0 does (ADR 0004).
     """
 
 

@@ -111,6 +111,7 @@ class InteractionIndex:
         playback: PlaybackOrder = "first",
         allow_playback_repeats: bool = False,
         differ: Differ = request_differences,
+        prefer: KeyFunction | None = None,
     ) -> None:
         """Index ``interactions`` in one pass.
 
@@ -122,6 +123,12 @@ class InteractionIndex:
                 recording of a key has been played, keep replaying the last
                 one instead of missing.
             differ: Names the differences between requests for miss reports.
+            prefer: In sequential playback, a second key: among the unplayed
+                recordings of a key, the first whose ``prefer`` value equals
+                the request's is played before the first in order (so
+                concurrent requests that share a key but differ, say, in
+                body each get their own answer). Computed lazily, only for
+                keys recorded more than once with differing values.
         """
         if playback not in ("first", "sequential"):
             msg = f"playback must be 'first' or 'sequential', not {playback!r}"
@@ -153,6 +160,11 @@ class InteractionIndex:
         self._sequential = playback == "sequential"
         self._repeat = allow_playback_repeats
         self._differ = differ
+        self._prefer = prefer if self._sequential else None
+        # Keys whose recordings were found to all share one ``prefer`` value
+        # (True) or not (False); forgotten when a key gets a new recording.
+        self._uniform: dict[Hashable, bool] = {}
+        self._preferred: dict[int, Hashable] = {}
         for interaction in interactions:
             self._add(interaction)
 
@@ -188,6 +200,8 @@ class InteractionIndex:
             self._position_of.setdefault(id(interaction), position)
             if played and self._sequential:
                 self._cursor[key] = len(positions)
+            if self._prefer is not None and len(positions) > 1:
+                self._uniform.pop(key, None)
         return position
 
     def add(self, interaction: Interaction, *, played: bool = False) -> int:
@@ -223,7 +237,16 @@ class InteractionIndex:
         if positions is None:
             return None
         with self._lock:
+            if len(positions) > 1 and self._prefer is not None:
+                position = self._preferred_position(key, positions, request)
+                if position is not None:
+                    self._play_counts[position] += 1
+                    return self._interactions[position]
+            counts = self._play_counts
             cursor = self._cursor.get(key, 0)
+            # Skip what a preferred play took out of order.
+            while cursor < len(positions) and counts[positions[cursor]]:
+                cursor += 1
             if cursor < len(positions):
                 self._cursor[key] = cursor + 1
                 position = positions[cursor]
@@ -231,8 +254,41 @@ class InteractionIndex:
                 position = positions[-1]
             else:
                 return None
-            self._play_counts[position] += 1
+            counts[position] += 1
         return self._interactions[position]
+
+    def _preference(self, position: int) -> Hashable:
+        assert self._prefer is not None  # noqa: S101 - guarded by the caller
+        try:
+            return self._preferred[position]
+        except KeyError:
+            value = self._preferred[position] = self._prefer(
+                self._interactions[position].request
+            )
+            return value
+
+    def _preferred_position(
+        self, key: Hashable, positions: list[int], request: InteractionRequest
+    ) -> int | None:
+        """The first unplayed recording whose preference is the request's.
+
+        None when the key's recordings all share one preference (the common
+        case, decided once per key), or when none unplayed has it.
+        """
+        uniform = self._uniform.get(key)
+        if uniform is None:
+            first = self._preference(positions[0])
+            uniform = all(self._preference(p) == first for p in positions[1:])
+            self._uniform[key] = uniform
+        if uniform:
+            return None
+        assert self._prefer is not None  # noqa: S101 - guarded by the caller
+        wanted = self._prefer(request)
+        counts = self._play_counts
+        for position in positions[self._cursor.get(key, 0) :]:
+            if not counts[position] and self._preference(position) == wanted:
+                return position
+        return None
 
     def _scan(self, request: InteractionRequest) -> Interaction | None:
         assert self._predicate is not None  # noqa: S101 - guarded by the caller

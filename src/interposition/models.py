@@ -12,7 +12,7 @@ import base64
 import binascii
 from hashlib import sha256
 from json.encoder import encode_basestring_ascii as _json_str
-from typing import Annotated, Any, Final, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -21,7 +21,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PrivateAttr,
-    StringConstraints,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -49,6 +49,7 @@ __all__ = [
 CASSETTE_FORMAT_VERSION: Final = 2
 
 SHA256_HEX_LENGTH: Final = 64
+_LOWER_HEX: Final = frozenset("0123456789abcdef")
 
 
 def _decode_base64_form(value: dict[str, str]) -> bytes:
@@ -251,7 +252,21 @@ class RequestFingerprint(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    value: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    # The pattern is documented in the JSON schema; the validator below
+    # enforces it with the published messages.
+    value: str = Field(json_schema_extra={"pattern": "^[0-9a-f]{64}$"})
+
+    @field_validator("value")
+    @classmethod
+    def _sha256_hex(cls, value: str) -> str:
+        # The published 0.4.0 messages, raised as pydantic ValidationErrors.
+        if len(value) != SHA256_HEX_LENGTH:
+            msg = f"SHA-256 hex must be exactly {SHA256_HEX_LENGTH} characters"
+            raise ValueError(msg)
+        if not _LOWER_HEX.issuperset(value):
+            msg = "Invalid hex characters in fingerprint"
+            raise ValueError(msg)
+        return value
 
     @classmethod
     def from_request(cls, request: InteractionRequest) -> Self:
@@ -269,10 +284,7 @@ def check_chunk_sequence(chunks: tuple[ResponseChunk, ...]) -> None:
             if position == 0:
                 msg = "Response chunks must start at sequence 0"
             else:
-                msg = (
-                    "Response chunks must be sequential with no gaps: "
-                    f"chunk {position} has sequence {chunk.sequence}"
-                )
+                msg = "Response chunks must be sequential with no gaps"
             raise InteractionValidationError(msg)
 
 
@@ -286,8 +298,11 @@ class Interaction(BaseModel):
         metadata: Optional (key, value) pairs, e.g. a recording timestamp.
 
     Raises:
-        InteractionValidationError: On construction, when the fingerprint does
-            not match the request or the chunks are empty or out of sequence.
+        InteractionValidationError: On construction (``Interaction(...)``),
+            when the fingerprint does not match the request or the chunks are
+            empty or out of sequence. ``model_validate`` and
+            ``model_validate_json`` raise pydantic's ``ValidationError`` with
+            the same message, as the published 0.4.0 does (ADR 0004).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -296,6 +311,19 @@ class Interaction(BaseModel):
     fingerprint: RequestFingerprint
     response_chunks: tuple[ResponseChunk, ...]
     metadata: Pairs = ()
+
+    if not TYPE_CHECKING:
+        # Hidden from the type checker, which keeps the pydantic plugin's
+        # typed signature of the constructor.
+
+        def __init__(self, /, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except ValidationError as error:
+                own = _own_error(error)
+                if own is None:
+                    raise
+                raise own from None
 
     @model_validator(mode="after")
     def _validate_interaction(self) -> Self:
@@ -336,6 +364,15 @@ class Interaction(BaseModel):
                 "metadata": metadata,
             },
         )
+
+
+def _own_error(error: ValidationError) -> InteractionValidationError | None:
+    """The InteractionValidationError pydantic wrapped, if that is all it holds."""
+    details = error.errors(include_url=False, include_input=False)
+    if len(details) != 1:
+        return None
+    cause = details[0].get("ctx", {}).get("error")
+    return cause if isinstance(cause, InteractionValidationError) else None
 
 
 _Model = TypeVar("_Model", bound=BaseModel)

@@ -19,6 +19,7 @@ from interposition.hooks import BrokerHooks
 from interposition.matching import (
     Differ,
     InteractionIndex,
+    KeyFunction,
     Matcher,
     PlaybackOrder,
     exact_key,
@@ -99,6 +100,7 @@ class Broker:
         allow_playback_repeats: bool = False,
         hooks: BrokerHooks | None = None,
         differ: Differ = request_differences,
+        prefer: KeyFunction | None = None,
     ) -> None:
         """Initialize a broker over a cassette.
 
@@ -118,6 +120,9 @@ class Broker:
                 recording again once all were played, instead of missing.
             hooks: Lifecycle hooks (see interposition.hooks).
             differ: Names how two requests differ, for miss reports.
+            prefer: In sequential playback, among the unplayed recordings
+                of a key, take the first whose ``prefer`` value equals the
+                request's, before the first in order (see InteractionIndex).
 
         Raises:
             ConfigurationError: If ``mode`` or another option is invalid.
@@ -139,6 +144,7 @@ class Broker:
             playback=playback,
             allow_playback_repeats=allow_playback_repeats,
             differ=differ,
+            prefer=prefer,
         )
         self._record_lock = threading.Lock()
         self._append: Callable[[Interaction], None] | None = getattr(

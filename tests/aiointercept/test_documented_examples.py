@@ -381,3 +381,12 @@ async def test_clear_resets_handlers_and_request_log() -> None:
             assert m.requests == {}
             with pytest.raises(aiohttp.ClientConnectionError):
                 await session.get(f"{m.server_url}/a")
+
+
+@pytest.mark.asyncio
+async def test_a_synchronous_client_in_an_async_test() -> None:
+    import requests
+
+    async with aiointercept() as m:
+        m.get(f"{m.server_url}/users", payload=[{"id": 1}], repeat=True)
+        assert requests.get(f"{m.server_url}/users").json() == [{"id": 1}]

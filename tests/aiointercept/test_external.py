@@ -97,14 +97,19 @@ async def test_bare_ip_addresses_are_intercepted(
 
 
 @pytest.mark.asyncio
-async def test_loopback_is_left_alone_unless_a_route_names_it(
+async def test_loopback_addresses_are_left_alone_unless_a_route_names_them(
     session: aiohttp.ClientSession, upstream: Upstream
 ) -> None:
     async with aiointercept(mock_external_urls=True) as m:
         resp = await session.get(f"http://127.0.0.1:{upstream.port}/direct")
         assert resp.headers["X-Upstream"] == "yes"
-        resp = await session.get(f"http://localhost:{upstream.port}/direct")
+        resp = await session.get(f"http://127.0.0.1:{upstream.port}/direct")
         assert resp.headers["X-Upstream"] == "yes"
+        # A host name is intercepted, localhost included ("every aiohttp
+        # request is redirected"): unregistered, it is a miss.
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await session.get(f"http://localhost:{upstream.port}/direct")
+        assert m.misses[-1].request.url.host == "localhost"
         m.get(f"http://localhost:{upstream.port}/claimed", body="mocked")
         resp = await session.get(f"http://localhost:{upstream.port}/claimed")
         assert await resp.text() == "mocked"
@@ -112,6 +117,15 @@ async def test_loopback_is_left_alone_unless_a_route_names_it(
         m.get(f"{m.server_url}/own", body="own")
         assert await (await session.get(f"{m.server_url}/own")).text() == "own"
     assert [seen[1] for seen in upstream.seen] == ["/direct", "/direct"]
+
+
+@pytest.mark.asyncio
+async def test_localhost_passes_through_when_listed(
+    session: aiohttp.ClientSession, upstream: Upstream
+) -> None:
+    async with aiointercept(mock_external_urls=True, passthrough=["localhost"]):
+        resp = await session.get(f"http://localhost:{upstream.port}/listed")
+        assert resp.headers["X-Upstream"] == "yes"
 
 
 @pytest.mark.asyncio

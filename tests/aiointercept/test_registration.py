@@ -89,13 +89,20 @@ async def test_query_is_normalized_for_matching(
 
 
 @pytest.mark.asyncio
-async def test_repeat_true_wins_over_later_registrations(
+async def test_more_responses_after_repeat_true_are_refused(
     session: aiohttp.ClientSession,
 ) -> None:
+    # As the published aiointercept 0.1.2: such a response could never answer.
     async with aiointercept() as m:
         url = f"{m.server_url}/r"
         m.get(url, repeat=True, body="first")
-        m.get(url, body="never")
+        with pytest.raises(ValueError, match="already has a repeat=True response"):
+            m.get(url, body="never")
+        m.post(url, body="another method is another route")
+        pattern = re.compile(r".*/items/\d+$")
+        m.get(pattern, repeat=True, body="p")
+        with pytest.raises(ValueError, match="repeat=True"):
+            m.get(re.compile(r".*/items/\d+$"), body="never")
         for _ in range(3):
             assert await (await session.get(url)).read() == b"first"
 
@@ -183,7 +190,7 @@ async def test_miss_on_exhausted_route_says_used_up(
         await session.get(f"{m.server_url}/once")
         with pytest.raises(aiohttp.ClientConnectionError):
             await session.get(f"{m.server_url}/once")
-    assert "used up: it served 1 time(s)" in m.misses[0].message
+    assert "was used up (a finite repeat: it served 1 time(s))" in m.misses[0].message
 
 
 @pytest.mark.asyncio
@@ -263,18 +270,18 @@ async def test_default_port_and_trailing_dot_are_normalized(
 
 
 @pytest.mark.asyncio
-async def test_loop_without_add_reader_serves_plain_http(
+async def test_a_caller_loop_without_add_reader_still_gets_tls_sniffing(
     monkeypatch: pytest.MonkeyPatch, session: aiohttp.ClientSession
 ) -> None:
-    # The proactor loop of Windows has no add_reader: no TLS sniffing there,
-    # but server_url keeps working.
+    # The proactor loop of Windows has no add_reader; the mock does not need
+    # the caller's loop to have one: it serves on its own selector loop.
     def unsupported(*args: object) -> None:
         raise NotImplementedError
 
     monkeypatch.setattr(asyncio.get_running_loop(), "add_reader", unsupported)
     async with aiointercept() as m:
         assert m._listener is not None
-        assert not m._listener.sniffs_tls
+        assert m._listener.sniffs_tls
         m.get(f"{m.server_url}/p", body="plain")
         assert await (await session.get(f"{m.server_url}/p")).text() == "plain"
     with pytest.raises(aiohttp.ClientConnectionError):

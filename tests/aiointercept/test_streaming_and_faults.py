@@ -18,7 +18,8 @@ async def _http_chunks(resp: aiohttp.ClientResponse) -> list[bytes]:
     buffer = b""
     async for data, end_of_chunk in resp.content.iter_chunks():
         buffer += data
-        if end_of_chunk:
+        if end_of_chunk and buffer:
+            # (the zero-length last chunk may arrive in a read of its own)
             chunks.append(buffer)
             buffer = b""
     assert buffer == b""

@@ -14,6 +14,7 @@ import cassette
 from cassette import cassette_library, patcher, player, unpatched
 from cassette.cassette_library import CassetteLibrary
 from cassette.unpatched import unpatched_httplib_context
+from interposition.errors import ConfigurationError
 from tests.cassette.conftest import CLIENTS, LocalServer, _patched_attributes, fetch
 
 
@@ -82,6 +83,26 @@ def test_unpatched_httplib_context_reaches_the_server(
     assert (recorded["hit"], first["hit"], second["hit"]) == (1, 2, 3)
     assert server.hits == 4
     assert "/never-recorded" not in path.read_text()
+
+
+def test_unpatched_httplib_context_takes_the_library_being_played(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    # cassette 0.3.8's signature: unpatched_httplib_context(cassette_library).
+    path = tmp_path / "responses.yaml"
+    with cassette.play(path) as player:
+        recorded = fetch("urllib.request", server.url("/live"))[1]
+        with unpatched_httplib_context(player.library):
+            live = fetch("urllib.request", server.url("/live"))[1]
+            fetch("requests", server.url("/never-recorded"))
+        assert fetch("urllib.request", server.url("/live"))[1] == recorded
+    assert (recorded["hit"], live["hit"]) == (1, 2)
+    assert "/never-recorded" not in path.read_text()
+    with (
+        pytest.raises(ConfigurationError, match=r"player\.library"),
+        unpatched_httplib_context("responses.yaml"),  # type: ignore[arg-type]
+    ):
+        pass
 
 
 def test_a_thread_started_during_a_play_is_recorded(

@@ -904,3 +904,49 @@ def test_playback_orders_match_a_model(
     assert list(first.play_counts) == expected_first
     unplayed = [interactions[p] for p, count in enumerate(expected_first) if not count]
     assert list(first.unplayed_interactions()) == unplayed
+
+
+def test_sequential_playback_prefers_an_equal_second_key() -> None:
+    def target(request: InteractionRequest) -> Hashable:
+        return request.target
+
+    def body(request: InteractionRequest) -> Hashable:
+        return request.body
+
+    x, y = make_request("q", body=b"x"), make_request("q", body=b"y")
+    broker = Broker(
+        cassette_of(
+            make_interaction(x, b"x0"),
+            make_interaction(y, b"y0"),
+            make_interaction(x, b"x1"),
+        ),
+        match_on=target,
+        playback="sequential",
+        prefer=body,
+    )
+    assert datas(broker.replay(y)) == [b"y0"]  # out of order: its own body
+    assert datas(broker.replay(x)) == [b"x0"]
+    assert datas(broker.replay(y)) == [b"x1"]  # none left with y: the next
+    with pytest.raises(InteractionNotFoundError):
+        list(broker.replay(x))
+    assert broker.play_counts == (1, 1, 1)
+
+
+def test_prefer_changes_nothing_for_uniform_keys_or_first_playback() -> None:
+    calls: list[bytes] = []
+
+    def body(request: InteractionRequest) -> Hashable:
+        calls.append(request.body)
+        return request.body
+
+    recordings = [make_interaction(GET_42, f"r{n}".encode()) for n in range(3)]
+    sequential = Broker(cassette_of(*recordings), playback="sequential", prefer=body)
+    assert [datas(sequential.replay(GET_42)) for _ in range(3)] == [
+        [b"r0"],
+        [b"r1"],
+        [b"r2"],
+    ]
+    assert len(calls) == 3  # each recording's value once, then the key is known
+    first = Broker(cassette_of(*recordings), prefer=body)
+    assert datas(first.replay(GET_42)) == [b"r0"]
+    assert len(calls) == 3

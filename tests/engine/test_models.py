@@ -123,10 +123,41 @@ def test_fingerprint_mismatch_raises_interaction_validation_error() -> None:
         Interaction(request=REQUEST, fingerprint=wrong, response_chunks=chunks_of(b""))
 
 
-def test_interaction_validation_error_is_an_interposition_error() -> None:
+def test_interaction_validation_error_is_an_interposition_error_and_a_value_error() -> (
+    None
+):
+    # As in the published 0.4.0, so `except ValueError` keeps catching it.
     assert issubclass(InteractionValidationError, InterpositionError)
-    # Not a ValueError: pydantic would wrap it into a ValidationError.
-    assert not issubclass(InteractionValidationError, ValueError)
+    assert issubclass(InteractionValidationError, ValueError)
+    wrong = make_request("users/43").fingerprint()
+    with pytest.raises(ValueError, match="Fingerprint does not match") as caught:
+        Interaction(request=REQUEST, fingerprint=wrong, response_chunks=chunks_of(b""))
+    # Raised as itself, not wrapped by pydantic.
+    assert type(caught.value) is InteractionValidationError
+
+
+@pytest.mark.parametrize(
+    ("sequences", "message"),
+    [
+        ((), "Response chunks cannot be empty"),
+        ((1,), "Response chunks must start at sequence 0"),
+        ((0, 2), "Response chunks must be sequential with no gaps"),
+    ],
+)
+def test_the_published_messages(sequences: tuple[int, ...], message: str) -> None:
+    chunks = tuple(ResponseChunk(data=b"x", sequence=s) for s in sequences)
+    with pytest.raises(InteractionValidationError) as caught:
+        Interaction(
+            request=REQUEST, fingerprint=REQUEST.fingerprint(), response_chunks=chunks
+        )
+    assert str(caught.value) == message
+    wrong = make_request("users/43").fingerprint()
+    with pytest.raises(InteractionValidationError) as mismatch:
+        Interaction(request=REQUEST, fingerprint=wrong, response_chunks=chunks_of(b""))
+    assert str(mismatch.value) == (
+        "Fingerprint does not match request: "
+        f"expected {REQUEST.fingerprint().value}, got {wrong.value}"
+    )
 
 
 def test_empty_chunks_raise() -> None:
@@ -155,17 +186,38 @@ def test_non_sequential_chunks_raise(sequences: tuple[int, ...], message: str) -
         )
 
 
-def test_validation_errors_are_raised_from_json_too() -> None:
+def test_model_validate_raises_pydantic_validation_error_with_the_message() -> None:
+    # As the published 0.4.0 does: the message is carried by pydantic's error.
     document = json.loads(INTERACTION.model_dump_json())
     document["fingerprint"]["value"] = "0" * 64
-    with pytest.raises(InteractionValidationError, match="Fingerprint does not match"):
+    with pytest.raises(ValidationError, match="Fingerprint does not match") as caught:
         Interaction.model_validate_json(json.dumps(document))
+    (detail,) = caught.value.errors()
+    assert isinstance(detail["ctx"]["error"], InteractionValidationError)
+    with pytest.raises(ValidationError, match="Fingerprint does not match"):
+        Interaction.model_validate(document)
     document = json.loads(INTERACTION.model_dump_json())
     document["response_chunks"][1]["sequence"] = 5
-    with pytest.raises(InteractionValidationError, match="no gaps"):
+    with pytest.raises(
+        ValidationError, match="Response chunks must be sequential with no gaps"
+    ):
         Interaction.model_validate_json(json.dumps(document))
-    with pytest.raises(InteractionValidationError):
+    with pytest.raises(ValidationError, match="no gaps"):
         Cassette.model_validate({"interactions": [document]})
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", "SHA-256 hex must be exactly 64 characters"),
+        ("0" * 65, "SHA-256 hex must be exactly 64 characters"),
+        ("g" * 64, "Invalid hex characters in fingerprint"),
+        ("A" * 64, "Invalid hex characters in fingerprint"),
+    ],
+)
+def test_fingerprint_messages_are_the_published_ones(value: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        RequestFingerprint(value=value)
 
 
 def test_build_checks_chunks_and_computes_the_fingerprint() -> None:

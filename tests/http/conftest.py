@@ -98,7 +98,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"0\r\n\r\n")
         elif path == "/gzip":
             self._send(
-                200, gzip.compress(b"compressed " * 50), [("Content-Encoding", "gzip")]
+                200,
+                gzip.compress(b"compressed " * 50, mtime=0),
+                [("Content-Encoding", "gzip")],
             )
         elif path == "/deflate":
             self._send(

@@ -148,3 +148,28 @@ def test_all_is_sorted_and_complete() -> None:
 
 def test_installed_adapters() -> None:
     assert set(installed_adapters()) >= {"http.client", "urllib3", "requests", "httpx"}
+
+
+def test_public_exceptions_report_their_public_module(cassette_path: Path) -> None:
+    import traceback
+
+    from interposition.http import (
+        HttpInteractionNotFoundError,
+        HttpMappingError,
+        UninterceptedConnectionWarning,
+    )
+
+    for cls in (
+        HttpInteractionNotFoundError,
+        HttpMappingError,
+        UninterceptedConnectionWarning,
+    ):
+        assert cls.__module__ == "interposition.http"
+    with (
+        use_cassette(cassette_path, record_mode="none"),
+        pytest.raises(HttpInteractionNotFoundError) as caught,
+    ):
+        requests.get("http://127.0.0.1:9/nothing", timeout=5)
+    text = "".join(traceback.format_exception(caught.value))
+    assert "interposition.http.HttpInteractionNotFoundError: No recording" in text
+    assert "interposition.http.HttpInteractionNotFoundError" in repr(caught.type)

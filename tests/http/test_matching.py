@@ -197,3 +197,76 @@ def test_fast_url_key_property(
 
     url = f"{scheme}://{host}{'' if port is None else f':{port}'}/{path}"
     assert _url_parts(url) == _url_parts_slow(url)
+
+
+# -- several recordings under one key: the body decides, then the order -------
+
+
+def test_recordings_sharing_a_key_prefer_the_equal_body(
+    server: LiveServer, cassette_path: Path
+) -> None:
+    import asyncio
+
+    import httpx
+
+    bodies = [{"prompt": f"question {i}", "n": i} for i in range(5)]
+
+    async def ask(order: list[int], reorder_keys: bool) -> list[str]:
+        async with httpx.AsyncClient() as client:
+
+            async def one(i: int) -> str:
+                body = bodies[i]
+                if reorder_keys:  # same JSON, other key order and spacing
+                    content = json.dumps(dict(reversed(body.items())), indent=1)
+                else:
+                    content = json.dumps(body)
+                response = await client.post(
+                    server.url + "/echo",
+                    content=content,
+                    headers={"Content-Type": "application/json"},
+                )
+                return str(json.loads(response.json()["body"])["prompt"])
+
+            return list(await asyncio.gather(*(one(i) for i in order)))
+
+    with use_cassette(cassette_path):
+        recorded = asyncio.run(ask([0, 1, 2, 3, 4], reorder_keys=False))
+    assert recorded == [f"question {i}" for i in range(5)]
+    server.stop()
+    with use_cassette(cassette_path, record_mode="none") as cassette:
+        answers = asyncio.run(ask([4, 2, 0, 3, 1], reorder_keys=True))
+    assert answers == [f"question {i}" for i in (4, 2, 0, 3, 1)]
+    assert cassette.all_played
+
+
+def test_equal_bodies_keep_recorded_order_and_forms_compare_sorted(
+    cassette_path: Path,
+) -> None:
+    import httpx
+
+    served: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        served.append(request.content)
+        return httpx.Response(200, text=f"answer {len(served)}")
+
+    def post(client: httpx.Client, data: dict[str, str]) -> str:
+        return client.post("https://api.example.com/form", data=data).text
+
+    with (
+        use_cassette(cassette_path),
+        httpx.Client(transport=httpx.MockTransport(handler)) as client,
+    ):
+        assert post(client, {"a": "1", "b": "2"}) == "answer 1"
+        assert post(client, {"a": "1", "b": "2"}) == "answer 2"
+        assert post(client, {"z": "9"}) == "answer 3"
+    with (
+        use_cassette(cassette_path, record_mode="none"),
+        httpx.Client(transport=httpx.MockTransport(handler)) as client,
+    ):
+        assert post(client, {"z": "9"}) == "answer 3"  # its own body first
+        assert post(client, {"b": "2", "a": "1"}) == "answer 1"  # then in order
+        assert post(client, {"a": "1", "b": "2"}) == "answer 2"
+        with pytest.raises(HttpInteractionNotFoundError, match="already played"):
+            post(client, {"a": "1", "b": "2"})
+    assert len(served) == 3

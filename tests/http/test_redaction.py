@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interposition import ConfigurationError
 from interposition.http import (
@@ -185,3 +187,184 @@ def test_a_miss_does_not_print_the_secret(
         requests.get(server.url + "/other?api_key=key-777", timeout=5)
     assert "key-777" not in str(caught.value)
     assert "/other?api_key=REDACTED" in str(caught.value)
+
+
+# -- credentials, and nothing else --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "accessToken",
+        "api_key",
+        "apiKey",
+        "apikey",
+        "secret",
+        "client_secret",
+        "password",
+        "password_confirmation",
+        "secret_access_key",
+        "session_id",
+        "signature",
+        "credentials",
+        "key",
+        "auth",
+    ],
+)
+def test_credential_names_are_redacted(name: str) -> None:
+    body = json.dumps({name: "v-secret"}).encode()
+    assert b"v-secret" not in Redactor.build().redact_body(body, "application/json")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "max_tokens",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "input_tokens",
+        "output_tokens",
+        "token_type",
+        "tokenizer",
+        "keyboard",
+        "monkey",
+        "primary_key_column",
+        "session_count",
+        "passage",
+    ],
+)
+def test_counts_and_kinds_are_not_credentials(name: str) -> None:
+    body = json.dumps({name: "kept", "n": 3}).encode()
+    assert Redactor.build().redact_body(body, "application/json") == body
+
+
+def test_numbers_and_booleans_are_never_credentials() -> None:
+    body = b'{"token":12,"api_key":true,"secret":null,"password":1.5}'
+    assert Redactor.build().redact_body(body, "application/json") == body
+    # Unless the user named the field.
+    chosen = Redactor.build(filter_post_data_parameters=["token"])
+    assert json.loads(chosen.redact_body(body, "application/json"))["token"] == (
+        "REDACTED"
+    )
+
+
+def test_credential_lists_are_redacted_like_strings() -> None:
+    body = json.dumps(
+        {"tokens": ["t"], "api_keys": ["k"], "access_token": ["a1", {"x": "y"}, 3]}
+    ).encode()
+    out = json.loads(Redactor.build().redact_body(body, "application/json"))
+    assert out["access_token"] == ["REDACTED", {"x": "y"}, 3]
+    assert out["tokens"] == ["t"]  # a plural is a list of items, not a credential
+
+
+def test_rate_limit_headers_are_kept() -> None:
+    headers = (
+        ("x-ratelimit-remaining-tokens", "149984"),
+        ("anthropic-ratelimit-tokens-remaining", "9000"),
+        ("X-CSRF-Token", "csrf-1"),
+        ("X-Session-Id", "sid-1"),
+        ("X-Goog-Api-Key", "g-1"),
+    )
+    assert dict(Redactor.build().redact_headers(headers)) == {
+        "x-ratelimit-remaining-tokens": "149984",
+        "anthropic-ratelimit-tokens-remaining": "9000",
+        "X-CSRF-Token": "REDACTED",
+        "X-Session-Id": "REDACTED",
+        "X-Goog-Api-Key": "REDACTED",
+    }
+
+
+_NAMES = st.one_of(
+    st.text(min_size=1, max_size=20),
+    st.sampled_from(
+        ["token", "access_token", "api_key", "secret", "password", "max_tokens"]
+    ),
+)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(_NAMES, inner, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+@given(document=st.dictionaries(_NAMES, _DOCUMENTS, max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_a_response_without_credentials_is_byte_identical(
+    document: dict[str, object],
+) -> None:
+    # Any field names, values that hold no text: nothing is a credential.
+    body = json.dumps(document).encode()
+    response = HttpResponse(200, "OK", (("Content-Type", "application/json"),), body)
+    assert Redactor.build().response(response).body == body
+
+
+def test_an_llm_usage_document_replays_as_recorded(cassette_path: Path) -> None:
+    import httpx
+
+    usage = {
+        "id": "c1",
+        "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
+        "max_tokens": 64,
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json=usage,
+            headers={"x-ratelimit-remaining-tokens": "149984"},
+        )
+
+    def call() -> httpx.Response:
+        with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+            return client.post(
+                "https://api.example.com/v1/chat", json={"max_tokens": 64}
+            )
+
+    with use_cassette(cassette_path):
+        recorded = call()
+    with use_cassette(cassette_path, record_mode="none"):
+        replayed = call()
+    assert replayed.json() == recorded.json() == usage
+    assert replayed.headers["x-ratelimit-remaining-tokens"] == "149984"
+    assert '"max_tokens":64' in cassette_path.read_text().replace('\\"', '"')
+
+
+def test_bytes_header_values_are_stored_as_text(
+    server: LiveServer, cassette_path: Path
+) -> None:
+    import urllib3
+
+    # botocore passes every AWS header value as bytes.
+    headers = {"X-Amz-Date": b"20261201T000000Z", "X-Amz-Security-Token": b"tok-999"}
+    match = ["method", "url", "header:x-amz-date"]
+
+    def scenario() -> tuple[int, int]:
+        first = requests.get(server.url + "/text", headers=headers, timeout=5)
+        with urllib3.PoolManager() as pool:
+            second = pool.request("GET", server.url + "/binary", headers=headers)  # type: ignore[arg-type]
+        return first.status_code, second.status
+
+    with use_cassette(cassette_path, match_on=match):
+        assert scenario() == (200, 200)
+    text = cassette_path.read_text()
+    assert "b'" not in text
+    assert text.count('"20261201T000000Z"') == 2
+    _assert_no_secrets(cassette_path)  # the bytes token is redacted too
+    server.stop()
+    with use_cassette(cassette_path, match_on=match, record_mode="none") as cassette:
+        assert scenario() == (200, 200)
+    assert cassette.all_played

@@ -111,3 +111,12 @@ __all__ = [
     "to_interaction",
     "use_cassette",
 ]
+
+# Tracebacks and reprs name the module users import these from.
+for _public in (
+    HttpInteractionNotFoundError,
+    HttpMappingError,
+    UninterceptedConnectionWarning,
+):
+    _public.__module__ = __name__
+del _public

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from interposition.errors import InterpositionError
@@ -37,12 +37,16 @@ from interposition.models import (
 
 __all__ = [
     "PROTOCOL",
+    "VERSION_NUMBERS",
+    "VERSION_TEXTS",
     "Headers",
     "HttpMappingError",
     "HttpRequest",
     "HttpResponse",
+    "body_bytes",
     "build_url",
     "from_interaction",
+    "header_pairs",
     "request_from_engine",
     "request_to_engine",
     "response_from_chunks",
@@ -178,8 +182,56 @@ def build_url(scheme: str, host: str, port: int | None, target: str) -> str:
     return f"{scheme}://{host}{target}"
 
 
+def _text(value: object) -> str:
+    # Clients may pass header names and values as bytes (botocore does, for
+    # every AWS request): they are text on the wire, latin-1 by HTTP's rules.
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")
+    return value if type(value) is str else str(value)
+
+
+def body_bytes(body: Any) -> bytes:  # noqa: PLR0911 - one case per body type
+    """A request body as clients hand it over (bytes, text, a file, parts)."""
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
+    read = getattr(body, "read", None)
+    if read is not None:
+        data = read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if isinstance(body, Iterable):
+        return b"".join(
+            part.encode("utf-8") if isinstance(part, str) else bytes(part)
+            for part in body
+        )
+    return bytes(body)
+
+
+#: HTTP versions as urllib3 (and urllib3-future, and http.client) number them.
+VERSION_NUMBERS: Final = {
+    "HTTP/1.0": 10,
+    "HTTP/1.1": 11,
+    "HTTP/2": 20,
+    "HTTP/2.0": 20,
+    "HTTP/3": 30,
+    "HTTP/3.0": 30,
+}
+#: The version text of each number (the inverse of VERSION_NUMBERS).
+VERSION_TEXTS: Final = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2", 30: "HTTP/3"}
+
+
+def header_pairs(headers: Iterable[tuple[object, object]]) -> Headers:
+    """Headers as (name, value) text pairs, bytes decoded (never a repr)."""
+    return tuple((_text(name), _text(value)) for name, value in headers)
+
+
 def _as_pairs(headers: Iterable[tuple[str, str]]) -> Headers:
-    return tuple((str(name), str(value)) for name, value in headers)
+    return header_pairs(headers)
 
 
 def request_to_engine(request: HttpRequest) -> InteractionRequest:

@@ -16,13 +16,16 @@ import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 from interposition.errors import ConfigurationError
 from interposition.http._mapping import HttpRequest, default_port, request_from_engine
 from interposition.matching import KeyFunction, PredicateMatcher
 from interposition.models import InteractionRequest
+
+if TYPE_CHECKING:
+    from interposition.http._redaction import Redactor
 
 __all__ = [
     "DEFAULT_MATCH_ON",
@@ -182,7 +185,11 @@ def _body_form(request: InteractionRequest, _: _UrlParts | None) -> Hashable:
     whatever its Content-Type says (vcrpy's aiohttp cassettes keep no
     request headers); a body that does not parse compares as its bytes.
     """
-    body = request.body
+    return _content_form(request, request.body)
+
+
+def _content_form(request: InteractionRequest, body: bytes) -> Hashable:
+    raw = body
     try:
         if "chunked" in _header_first(request, "transfer-encoding").lower():
             body = _dechunk(body)
@@ -194,7 +201,7 @@ def _body_form(request: InteractionRequest, _: _UrlParts | None) -> Hashable:
             parsed = json.loads(body)
             return ("json", json.dumps(parsed, sort_keys=True, separators=(",", ":")))
     except (ValueError, UnicodeDecodeError):
-        return ("raw", request.body)
+        return ("raw", raw)
     return ("raw", body)
 
 
@@ -447,3 +454,23 @@ def _header_differences(
         if a != b:
             out.append(f"header {name} ({_show(a)} vs recorded {_show(b)})")
     return out
+
+
+def body_preference(redactor: Redactor) -> Callable[[InteractionRequest], Hashable]:
+    """The second key of sequential playback: the request body, as compared.
+
+    Among recordings that share a match key, the one whose body equals the
+    incoming body is played first, compared as ``match_on=["body"]``
+    compares (JSON parsed, forms as their fields, anything else as bytes).
+    The body is redacted first, as recordings are, so credentials in it do
+    not make equal bodies differ.
+    """
+
+    def preference(request: InteractionRequest) -> Hashable:
+        body = request.body
+        if not body:
+            return b""
+        content_type = _header_first(request, "content-type") or None
+        return _content_form(request, redactor.redact_body(body, content_type))
+
+    return preference

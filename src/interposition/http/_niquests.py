@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import http.client
 import io
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from niquests.adapters import AsyncHTTPAdapter, HTTPAdapter
@@ -29,7 +29,14 @@ from niquests.packages.urllib3 import ConnectionInfo, HttpVersion
 from niquests.packages.urllib3._async.response import AsyncHTTPResponse
 from niquests.packages.urllib3.response import HTTPResponse
 
-from interposition.http._mapping import HttpRequest, HttpResponse
+from interposition.http._mapping import (
+    VERSION_NUMBERS,
+    VERSION_TEXTS,
+    HttpRequest,
+    HttpResponse,
+    body_bytes,
+    header_pairs,
+)
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session, passthrough
 
@@ -38,40 +45,11 @@ __all__ = ["PATCH"]
 _Send = Callable[..., Any]
 _AsyncSend = Callable[..., Awaitable[Any]]
 
-_VERSIONS: Final = {
-    "HTTP/1.0": 10,
-    "HTTP/1.1": 11,
-    "HTTP/2": 20,
-    "HTTP/2.0": 20,
-    "HTTP/3": 30,
-    "HTTP/3.0": 30,
-}
-_VERSION_STRINGS: Final = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2", 30: "HTTP/3"}
 _CONN_VERSIONS: Final = {
     11: HttpVersion.h11,
     20: HttpVersion.h2,
     30: HttpVersion.h3,
 }
-
-
-def _body_bytes(body: Any) -> bytes:  # noqa: PLR0911 - one case per body type
-    if body is None:
-        return b""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, (bytearray, memoryview)):
-        return bytes(body)
-    if hasattr(body, "read"):
-        data = body.read()
-        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if isinstance(body, Iterable):
-        return b"".join(
-            part.encode("utf-8") if isinstance(part, str) else bytes(part)
-            for part in body
-        )
-    return bytes(body)
 
 
 async def _async_body_bytes(body: Any) -> bytes:
@@ -81,7 +59,7 @@ async def _async_body_bytes(body: Any) -> bytes:
             async for part in body
         ]
         return b"".join(parts)
-    return _body_bytes(body)
+    return body_bytes(body)
 
 
 def _request(request: Any, body: bytes) -> HttpRequest:
@@ -91,7 +69,7 @@ def _request(request: Any, body: bytes) -> HttpRequest:
     return HttpRequest(
         (request.method or "GET").upper(),
         str(url or ""),
-        tuple((str(name), str(value)) for name, value in request.headers.items()),
+        header_pairs(request.headers.items()),
         body,
     )
 
@@ -118,7 +96,7 @@ def _raw_args(answer: HttpResponse, method: str, url: str) -> dict[str, Any]:
         "body": io.BytesIO(answer.body),
         "headers": list(headers),
         "status": answer.status,
-        "version": _VERSIONS.get(answer.http_version, 11),
+        "version": VERSION_NUMBERS.get(answer.http_version, 11),
         "reason": answer.reason,
         "preload_content": False,
         "decode_content": False,
@@ -134,14 +112,14 @@ def _recorded(raw: Any, body: bytes) -> HttpResponse:
         reason=raw.reason or "",
         headers=tuple((str(k), str(v)) for k, v in raw.headers.items()),
         body=body,
-        http_version=_VERSION_STRINGS.get(getattr(raw, "version", 11), "HTTP/1.1"),
+        http_version=VERSION_TEXTS.get(getattr(raw, "version", 11), "HTTP/1.1"),
     )
 
 
 def _set_conn_info(request: Any, answer: HttpResponse) -> None:
     info = ConnectionInfo()
     info.http_version = _CONN_VERSIONS.get(
-        _VERSIONS.get(answer.http_version, 11), HttpVersion.h11
+        VERSION_NUMBERS.get(answer.http_version, 11), HttpVersion.h11
     )
     request.conn_info = info
 
@@ -162,7 +140,7 @@ def _patched_send(original: _Send) -> _Send:
             with passthrough():
                 return original(self, request, *args, **kwargs)
         body = request.body
-        data = body if isinstance(body, bytes) else _body_bytes(body)
+        data = body if isinstance(body, bytes) else body_bytes(body)
         if body is not None and not isinstance(body, (bytes, str)):
             request.body = data  # a consumed stream or file is sent as bytes
         http_request = _request(request, data)

@@ -27,6 +27,7 @@ from interposition.http._mapping import HttpRequest, HttpResponse
 from interposition.http._matching import (
     DEFAULT_MATCH_ON,
     MatchOn,
+    body_preference,
     build_differ,
     build_matcher,
 )
@@ -164,6 +165,7 @@ class CassetteOptions:
         init=False, repr=False, compare=False
     )
     redactor: Redactor = field(init=False, repr=False, compare=False)
+    prefer: KeyFunction = field(init=False, repr=False, compare=False)
     ignored_hosts: frozenset[str] = field(init=False, repr=False, compare=False)
     url_only: bool = field(init=False, repr=False, compare=False)
 
@@ -224,6 +226,7 @@ class CassetteOptions:
                 filter_post_data_parameters=self.filter_post_data_parameters,
             ),
         )
+        self._set("prefer", body_preference(self.redactor))
         ignored = {str(host).lower().strip("[]") for host in hosts}
         if self.ignore_localhost:
             ignored |= LOCALHOSTS

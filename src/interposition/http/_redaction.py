@@ -29,9 +29,9 @@ __all__ = [
 #: What a redacted value becomes.
 DEFAULT_PLACEHOLDER: Final = "REDACTED"
 
-#: Headers redacted by default (compared case-insensitively); any header whose
-#: name contains token, secret, password, api-key/apikey, credential or
-#: session is redacted too.
+#: Headers redacted by default (compared case-insensitively); so is any header
+#: whose name names a credential by its words (``X-Auth-Token``,
+#: ``X-Api-Key``, ``X-Session-Id``; not ``X-RateLimit-Remaining-Tokens``).
 SENSITIVE_HEADERS: Final = frozenset(
     {
         "authorization",
@@ -51,10 +51,6 @@ SENSITIVE_HEADERS: Final = frozenset(
     }
 )
 
-_SENSITIVE_HEADER_PATTERN: Final = re.compile(
-    r"token|secret|passw|api[-_]?key|credential|session", re.IGNORECASE
-)
-
 _SENSITIVE_FIELDS: Final = frozenset(
     {
         "key",
@@ -69,11 +65,68 @@ _SENSITIVE_FIELDS: Final = frozenset(
         "assertion",
     }
 )
-_SENSITIVE_FIELD_PATTERN: Final = re.compile(
-    r"token|secret|passw|api[-_]?key|access[-_]?key|private[-_]?key|signature|"
-    r"credential|session[-_]?id",
-    re.IGNORECASE,
+
+#: A name whose last word is one of these names a credential (``access_token``,
+#: ``client_secret``, ``X-CSRF-Token``), whatever comes before it.
+_CREDENTIAL_WORDS: Final = frozenset(
+    {
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "signature",
+        "credential",
+        "credentials",
+        "apikey",
+        "sessionid",
+        "jwt",
+    }
 )
+#: A name with one of these words anywhere names a credential too
+#: (``password_confirmation``).
+_CREDENTIAL_ANYWHERE: Final = frozenset({"password", "passwd", "passphrase"})
+#: ``key`` names a credential after these words (``api_key``,
+#: ``secret_access_key``, ``X-Goog-Api-Key``); ``id`` after ``session``.
+_KEY_QUALIFIERS: Final = frozenset(
+    {
+        "api",
+        "access",
+        "private",
+        "secret",
+        "client",
+        "signing",
+        "subscription",
+        "master",
+        "auth",
+        "session",
+    }
+)
+_WORD_SPLIT: Final = re.compile(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _words(name: str) -> list[str]:
+    """``X-Auth-Token`` -> [x, auth, token]; ``apiKey`` -> [api, key]."""
+    return [word.lower() for word in _WORD_SPLIT.split(name) if word]
+
+
+def _names_credential(name: str) -> bool:
+    """Decide by whole words: ``refresh_token`` yes; ``max_tokens`` no.
+
+    A count or a kind of credential (``prompt_tokens``, ``token_type``,
+    ``x-ratelimit-remaining-tokens``) is not one.
+    """
+    words = _words(name)
+    if not words:
+        return False
+    last = words[-1]
+    if last in _CREDENTIAL_WORDS or not _CREDENTIAL_ANYWHERE.isdisjoint(words):
+        return True
+    if len(words) > 1 and last == "key":
+        return words[-2] in _KEY_QUALIFIERS
+    return len(words) > 1 and last == "id" and words[-2] == "session"
+
 
 #: A filter: a name (its value becomes the placeholder), or (name, replacement)
 #: where a replacement of None removes the item.
@@ -84,9 +137,8 @@ _PLACEHOLDER: Final = "\0placeholder"
 
 
 def is_sensitive_field(name: str) -> bool:
-    """Whether a query parameter or body field name looks like a credential."""
-    lowered = name.lower()
-    return lowered in _SENSITIVE_FIELDS or bool(_SENSITIVE_FIELD_PATTERN.search(name))
+    """Whether a query parameter or body field name names a credential."""
+    return name.lower() in _SENSITIVE_FIELDS or _names_credential(name)
 
 
 def _parse_filters(specs: Iterable[FilterSpec], argument: str) -> dict[str, str | None]:
@@ -196,7 +248,7 @@ class Redactor:
             replacement = self._replacement(self.headers[lowered])
             action = _REMOVE if replacement is None else replacement
         elif self.defaults and (
-            lowered in SENSITIVE_HEADERS or _SENSITIVE_HEADER_PATTERN.search(lowered)
+            lowered in SENSITIVE_HEADERS or _names_credential(lowered)
         ):
             action = ("default", lowered)
         cache[name] = action
@@ -287,17 +339,37 @@ class Redactor:
                 if action is _REMOVE:
                     changed = True
                     continue
-                if action is not None and not isinstance(item, (dict, list)):
-                    out[key] = action
-                    changed = changed or item != action
-                    continue
-                out[key], sub_changed = self._redact_json_value(item)
+                if action is not None:
+                    chosen = key.lower() in self.post_data_parameters
+                    out[key], sub_changed = self._redact_credential(
+                        item, action, chosen
+                    )
+                else:
+                    out[key], sub_changed = self._redact_json_value(item)
                 changed = changed or sub_changed
             return out, changed
         if isinstance(value, list):
             results = [self._redact_json_value(item) for item in value]
             return [r[0] for r in results], any(r[1] for r in results)
         return value, False
+
+    def _redact_credential(
+        self, item: Any, action: object, chosen: bool
+    ) -> tuple[Any, bool]:
+        """The value of a credential-named field, redacted.
+
+        Strings (also in lists) become the placeholder; objects are searched
+        further. A number, a boolean or null is never a credential, unless
+        the field was named in ``filter_post_data_parameters``.
+        """
+        if isinstance(item, dict):
+            return self._redact_json_value(item)
+        if isinstance(item, list):
+            results = [self._redact_credential(part, action, chosen) for part in item]
+            return [r[0] for r in results], any(r[1] for r in results)
+        if isinstance(item, str) or (chosen and item is not None):
+            return action, item != action
+        return item, False
 
     def redact_body(self, body: bytes, content_type: str | None) -> bytes:
         """Return a JSON or form body with token-like fields replaced."""

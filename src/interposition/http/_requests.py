@@ -15,7 +15,7 @@ not record them a second time.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Final
 
 from requests import PreparedRequest, Response
@@ -24,7 +24,12 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 from urllib3.response import HTTPResponse
 
-from interposition.http._mapping import HttpRequest, HttpResponse
+from interposition.http._mapping import (
+    HttpRequest,
+    HttpResponse,
+    body_bytes,
+    header_pairs,
+)
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session, passthrough
 from interposition.http._urllib3_responses import (
@@ -36,24 +41,6 @@ from interposition.http._urllib3_responses import (
 __all__ = ["PATCH"]
 
 _Send = Callable[..., Response]
-
-
-def _body_bytes(body: Any) -> bytes:
-    if body is None:
-        return b""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if hasattr(body, "read"):
-        data = body.read()
-        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if isinstance(body, Iterable):
-        return b"".join(
-            part.encode("utf-8") if isinstance(part, str) else bytes(part)
-            for part in body
-        )
-    return bytes(body)
 
 
 _LAZY_INIT: Final = threading.RLock()
@@ -135,11 +122,13 @@ def _patched_send(original: _Send) -> _Send:
             with passthrough():
                 return original(self, request, *args, **kwargs)
         body = request.body
-        data = body if isinstance(body, bytes) else _body_bytes(body)
+        data = body if isinstance(body, bytes) else body_bytes(body)
         if body is not None and not isinstance(body, (bytes, str)):
             request.body = data  # a consumed stream or file is sent as bytes
         method = (request.method or "GET").upper()
-        http_request = HttpRequest(method, url, tuple(request.headers.items()), data)
+        http_request = HttpRequest(
+            method, url, header_pairs(request.headers.items()), data
+        )
 
         def live(_: HttpRequest) -> HttpResponse:
             response = original(self, request, *args, **kwargs)

@@ -266,6 +266,7 @@ class CassetteSession:
             "allow_playback_repeats": options.allow_playback_repeats,
             "hooks": hooks,
             "differ": options.differ,
+            "prefer": options.prefer,
         }
         if mode == "record":
             # Start empty: 'all' re-records, and the first recording writes

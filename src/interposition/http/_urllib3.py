@@ -12,13 +12,19 @@ method and reads the raw (still content-encoded) body.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.response import BaseHTTPResponse
 
-from interposition.http._mapping import HttpRequest, HttpResponse, build_url
+from interposition.http._mapping import (
+    HttpRequest,
+    HttpResponse,
+    body_bytes,
+    build_url,
+    header_pairs,
+)
 from interposition.http._patching import Patch, PatchTarget
 from interposition.http._session import current_session, passthrough
 from interposition.http._urllib3_responses import (
@@ -31,30 +37,10 @@ __all__ = ["PATCH"]
 _MakeRequest = Callable[..., BaseHTTPResponse]
 
 
-def _body_bytes(body: Any) -> bytes:  # noqa: PLR0911 - one case per body type
-    if body is None:
-        return b""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, (bytearray, memoryview)):
-        return bytes(body)
-    if hasattr(body, "read"):
-        data = body.read()
-        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if isinstance(body, Iterable):
-        return b"".join(
-            part.encode("utf-8") if isinstance(part, str) else bytes(part)
-            for part in body
-        )
-    return bytes(body)
-
-
 def _header_pairs(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
     if not headers:
         return ()
-    return tuple((str(name), str(value)) for name, value in headers.items())
+    return header_pairs(headers.items())
 
 
 def _patched_make_request(original: _MakeRequest) -> _MakeRequest:
@@ -80,7 +66,7 @@ def _patched_make_request(original: _MakeRequest) -> _MakeRequest:
                 return original(
                     self, conn, method, url, body, headers, retries, *args, **kwargs
                 )
-        data = _body_bytes(body)
+        data = body_bytes(body)
         request = HttpRequest(
             method.upper(),
             full_url,

@@ -16,7 +16,7 @@ from typing import Any, Final
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.response import HTTPResponse
 
-from interposition.http._mapping import HttpResponse
+from interposition.http._mapping import VERSION_NUMBERS, VERSION_TEXTS, HttpResponse
 
 __all__ = [
     "build_urllib3_response",
@@ -24,14 +24,6 @@ __all__ = [
     "urllib3_response_args",
 ]
 
-_VERSIONS: Final = {
-    "HTTP/1.0": 10,
-    "HTTP/1.1": 11,
-    "HTTP/2": 20,
-    "HTTP/2.0": 20,
-    "HTTP/3": 30,
-}
-_VERSION_STRINGS: Final = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2", 30: "HTTP/3"}
 
 #: urllib3 2.x takes ``version_string``; urllib3-future does not.
 _TAKES_VERSION_STRING: Final = (
@@ -107,7 +99,7 @@ def urllib3_response_args(
         "body": io.BytesIO(response.body),
         "headers": list(headers),
         "status": response.status,
-        "version": _VERSIONS.get(version, 11),
+        "version": VERSION_NUMBERS.get(version, 11),
         "reason": response.reason,
         "preload_content": preload_content,
         "decode_content": decode_content,
@@ -128,7 +120,7 @@ def _version_string(wire: Any) -> str:
     named = getattr(wire, "version_string", None)
     if isinstance(named, str) and named:
         return named
-    return _VERSION_STRINGS.get(getattr(wire, "version", 11), "HTTP/1.1")
+    return VERSION_TEXTS.get(getattr(wire, "version", 11), "HTTP/1.1")
 
 
 def http_response_from_urllib3(wire: Any) -> HttpResponse:
