@@ -173,3 +173,18 @@ def test_public_exceptions_report_their_public_module(cassette_path: Path) -> No
     text = "".join(traceback.format_exception(caught.value))
     assert "interposition.http.HttpInteractionNotFoundError: No recording" in text
     assert "interposition.http.HttpInteractionNotFoundError" in repr(caught.type)
+
+
+def test_a_client_imported_inside_the_cassette_is_covered(tmp_path: Path) -> None:
+    # Entering imports no client; one imported inside is patched on import.
+    child = Path(__file__).with_name("lazy_import_child.py")
+    out = subprocess.run(
+        [sys.executable, "-W", "error", str(child), str(tmp_path / "c.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    imported, body, recorded, watching = json.loads(out.stdout)
+    assert imported == []
+    assert (body, recorded, watching) == ("ok", 1, False)

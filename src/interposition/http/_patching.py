@@ -10,15 +10,20 @@ release, so nested and concurrent cassettes share one patch.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
+import sys
 import threading
+import types
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from interposition.errors import ConfigurationError
 
 __all__ = [
+    "AdapterLease",
     "AdapterSpec",
     "Patch",
     "PatchTarget",
@@ -166,8 +171,119 @@ def installed_adapters() -> tuple[str, ...]:
     )
 
 
-def acquire_adapters(names: Iterable[str] | None = None) -> list[Patch]:
+class AdapterLease(list[Patch]):
+    """The patches one cassette holds, and the adapters it waits for.
+
+    An adapter whose client is not imported yet is not imported (nor is its
+    client): the lease waits for the client's import instead, and acquires
+    the adapter's patch as soon as the client module has been executed. A
+    cassette entered before ``import requests`` (``interposition run``, a
+    ``sitecustomize``) still covers requests, and entering one costs no
+    import of clients the program never uses.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: list[AdapterSpec] = []
+
+
+#: Client import name -> leases waiting for it.
+_WAITING: dict[str, list[AdapterLease]] = {}
+_WAIT_LOCK = threading.RLock()
+
+
+class _ImportWatcher(importlib.abc.MetaPathFinder):
+    """First on ``sys.meta_path`` while a lease waits for a client's import."""
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: types.ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in _WAITING:
+            return None
+        for finder in sys.meta_path:
+            if finder is self:
+                continue
+            find = getattr(finder, "find_spec", None)
+            spec: importlib.machinery.ModuleSpec | None = (
+                find(fullname, path, target) if find is not None else None
+            )
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _AcquiringLoader(spec.loader, fullname)
+        return spec
+
+
+class _AcquiringLoader(importlib.abc.Loader):
+    """Runs the real loader, then acquires what waited for the module."""
+
+    def __init__(self, loader: importlib.abc.Loader, name: str) -> None:
+        self._loader = loader
+        self._name = name
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        self._loader.exec_module(module)
+        module.__loader__ = self._loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
+        parent, _, child = self._name.rpartition(".")
+        if parent and parent in sys.modules:
+            # What the import system does next, done now: the adapter
+            # about to be imported reaches the module as ``http.client``.
+            setattr(sys.modules[parent], child, module)
+        _client_imported(self._name)
+
+    def __getattr__(self, name: str) -> Any:
+        # get_resource_reader, is_package, get_code...: the real loader's.
+        return getattr(self._loader, name)
+
+
+_WATCHER: Final = _ImportWatcher()
+
+
+def _wait(lease: AdapterLease, spec: AdapterSpec) -> None:
+    with _WAIT_LOCK:
+        lease.waiting.append(spec)
+        _WAITING.setdefault(spec.requires, []).append(lease)
+        if _WATCHER not in sys.meta_path:
+            sys.meta_path.insert(0, _WATCHER)
+
+
+def _acquire_into(lease: AdapterLease, spec: AdapterSpec) -> None:
+    module: _AdapterModule = importlib.import_module(spec.module)
+    module.PATCH.acquire()
+    lease.append(module.PATCH)
+
+
+def _client_imported(requires: str) -> None:
+    with _WAIT_LOCK:
+        leases = _WAITING.pop(requires, [])
+        for lease in leases:
+            for spec in [s for s in lease.waiting if s.requires == requires]:
+                lease.waiting.remove(spec)
+                _acquire_into(lease, spec)
+        _unwatch_if_idle()
+
+
+def _unwatch_if_idle() -> None:
+    if not _WAITING and _WATCHER in sys.meta_path:
+        sys.meta_path.remove(_WATCHER)
+
+
+def acquire_adapters(names: Iterable[str] | None = None) -> AdapterLease:
     """Acquire the patches of the named (default: all installed) adapters.
+
+    With the default, an adapter whose client is not imported yet is
+    acquired when the client is imported (see AdapterLease); named adapters
+    are acquired at once.
 
     Raises:
         ConfigurationError: For an unknown adapter name, or one whose client
@@ -194,19 +310,34 @@ def acquire_adapters(names: Iterable[str] | None = None) -> list[Patch]:
                     f"installed: pip install {spec.requires}"
                 )
                 raise ConfigurationError(msg)
-    acquired: list[Patch] = []
+    lease = AdapterLease()
     try:
         for name in chosen:
-            module: _AdapterModule = importlib.import_module(_REGISTRY[name].module)
-            module.PATCH.acquire()
-            acquired.append(module.PATCH)
+            spec = _REGISTRY[name]
+            if names is None and spec.requires not in sys.modules:
+                _wait(lease, spec)
+            else:
+                _acquire_into(lease, spec)
     except BaseException:
-        release_adapters(acquired)
+        release_adapters(lease)
         raise
-    return acquired
+    return lease
 
 
 def release_adapters(patches: Iterable[Patch]) -> None:
-    """Release patches acquired by ``acquire_adapters``, in reverse order."""
+    """Release patches acquired by ``acquire_adapters``, in reverse order.
+
+    A lease also stops waiting for the clients not imported meanwhile.
+    """
+    if isinstance(patches, AdapterLease):
+        with _WAIT_LOCK:
+            for spec in patches.waiting:
+                waiting = _WAITING.get(spec.requires, [])
+                # By identity: leases are lists, and equal lists are not one.
+                waiting[:] = [lease for lease in waiting if lease is not patches]
+                if not waiting:
+                    _WAITING.pop(spec.requires, None)
+            patches.waiting.clear()
+            _unwatch_if_idle()
     for patch in reversed(list(patches)):
         patch.release()
