@@ -71,12 +71,20 @@ test-niquests: $(NIQUESTS_STAMP)
 
 test check: lint types unit test-aiohttp-oldest test-niquests
 
-$(VENV)/.bench-installed: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	touch $@
+# The peers measured beside us in a venv of their own: cassetter ships a
+# pytest plugin with its own --record-mode, which would stop `make test` from
+# starting if it were installed into .venv.
+BENCH_VENV ?= .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-bench: $(VENV)/.bench-installed
-	$(BIN)/python -m benchmarks
+$(BENCH_STAMP): pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	echo '*' > $(BENCH_VENV)/.gitignore
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[dev,bench]'
+	rm -f $(BENCH_VENV)/.installed-* && touch $@
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m benchmarks
 
 # pytest-recording + vcrpy in a venv of their own, without interposition: both
 # plugins define --record-mode and the vcr marker, so pytest-recording never
@@ -90,8 +98,8 @@ $(RECORDING_VENV)/.installed: Makefile
 	$(RECORDING_VENV)/bin/python -m pip install --quiet 'pytest-recording==0.14.*' 'vcrpy>=8' requests pyyaml pytest
 	touch $@
 
-bench-pytest-plugin: $(VENV)/.bench-installed $(RECORDING_VENV)/.installed
-	INTERPOSITION_BENCH_RECORDING_PYTHON=$(RECORDING_VENV)/bin/python $(BIN)/python -m benchmarks pytest-plugin
+bench-pytest-plugin: $(BENCH_STAMP) $(RECORDING_VENV)/.installed
+	INTERPOSITION_BENCH_RECORDING_PYTHON=$(abspath $(RECORDING_VENV))/bin/python $(BENCH_VENV)/bin/python -m benchmarks pytest-plugin
 
 # The documentation site (mkdocs-material, the `docs` extra), built with
 # --strict (a broken link fails; --quiet would hide the warnings that
@@ -104,4 +112,4 @@ docs: $(VENV)/.docs-installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) $(NIQUESTS_VENV) $(RECORDING_VENV) .mypy_cache .ruff_cache .pytest_cache build dist site
+	rm -rf $(VENV) $(OLDEST_VENV) $(BENCH_VENV) $(NIQUESTS_VENV) $(RECORDING_VENV) .mypy_cache .ruff_cache .pytest_cache build dist site

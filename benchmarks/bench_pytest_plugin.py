@@ -44,6 +44,7 @@ RECORDING_PYTHON = os.environ.get(
 FLAGS = (
     "-q", "-W", "error", "-p", "no:cacheprovider", "-p", "no:asyncio",
     "-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:anyio",
+    "-p", "no:cassetter",  # a peer in the bench venv, with its own --record-mode
 )  # fmt: skip
 
 CONFTEST = """
