@@ -19,6 +19,17 @@ BINARY = bytes(range(256)) * 4
 UNICODE_TEXT = "Grüße, 世界! ½ — ünïcødé"
 LARGE = b"0123456789abcdef" * 65536  # 1 MiB
 
+#: (path, decoded body) of the test server: every kind of body an adapter meets.
+BODIES: list[tuple[str, bytes]] = [
+    ("/text?name=x", b"hello x"),
+    ("/binary", BINARY),
+    ("/unicode", UNICODE_TEXT.encode()),
+    ("/large", LARGE),
+    ("/chunked", b"first,second,third"),
+    ("/gzip", b"compressed " * 50),
+    ("/deflate", b"deflated " * 50),
+]
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"

@@ -26,7 +26,7 @@ from interposition import InterpositionError
 from interposition.http import HttpInteractionNotFoundError, use_cassette
 
 from .conftest import BINARY, LARGE, UNICODE_TEXT, LiveServer
-from .test_cross_client import CLIENTS, EXCHANGES
+from .test_cross_client import CLIENTS, record_then_replay
 
 Scenario = Callable[[], Awaitable[None]]
 
@@ -521,14 +521,7 @@ def test_cross_client(
         if direction == "aiohttp-records"
         else (CLIENTS[other], _with_aiohttp)
     )
-    with use_cassette(cassette_path):
-        for method, path, body, expected in EXCHANGES:
-            assert recorder(method, server.url + path, body) == expected
-    server.stop()
-    with use_cassette(cassette_path, record_mode="none") as cassette:
-        for method, path, body, expected in EXCHANGES:
-            assert replayer(method, server.url + path, body) == expected
-    assert cassette.all_played
+    record_then_replay(recorder, replayer, server, cassette_path)
 
 
 # -- beside aiointercept -------------------------------------------------------------

@@ -14,7 +14,7 @@ import urllib3
 
 from interposition.http import use_cassette
 
-from .conftest import BINARY, LARGE, UNICODE_TEXT, LiveServer
+from .conftest import BODIES, LiveServer
 
 
 def decode(body: bytes, encoding: str | None) -> bytes:
@@ -60,15 +60,7 @@ CLIENTS = {
 @pytest.mark.parametrize("client", sorted(CLIENTS))
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [
-        ("/text?name=x", b"hello x"),
-        ("/binary", BINARY),
-        ("/unicode", UNICODE_TEXT.encode()),
-        ("/large", LARGE),
-        ("/chunked", b"first,second,third"),
-        ("/gzip", b"compressed " * 50),
-        ("/deflate", b"deflated " * 50),
-    ],
+    BODIES,
 )
 def test_record_then_replay_with_the_server_stopped(
     client: str, path: str, expected: bytes, server: LiveServer, cassette_path: Path

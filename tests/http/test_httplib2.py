@@ -19,8 +19,8 @@ import trustme
 
 from interposition.http import HttpInteractionNotFoundError, HttpResponse, use_cassette
 
-from .conftest import BINARY, LARGE, UNICODE_TEXT, LiveServer
-from .test_cross_client import CLIENTS, EXCHANGES
+from .conftest import BINARY, BODIES, LARGE, LiveServer
+from .test_cross_client import CLIENTS, record_then_replay
 
 
 def _get(url: str, http: httplib2.Http | None = None) -> tuple[int, bytes]:
@@ -53,15 +53,7 @@ def _recorded(path: Path) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [
-        ("/text?name=x", b"hello x"),
-        ("/binary", BINARY),
-        ("/unicode", UNICODE_TEXT.encode()),
-        ("/large", LARGE),
-        ("/chunked", b"first,second,third"),
-        ("/gzip", b"compressed " * 50),
-        ("/deflate", b"deflated " * 50),
-    ],
+    BODIES,
 )
 def test_record_then_replay_with_the_server_stopped(
     path: str, expected: bytes, server: LiveServer, cassette_path: Path
@@ -439,11 +431,4 @@ def test_cross_client(
     recorder, replayer = CLIENTS[other], _with_httplib2
     if direction == "httplib2 first":
         recorder, replayer = replayer, recorder
-    with use_cassette(cassette_path):
-        for method, path, body, expected in EXCHANGES:
-            assert recorder(method, server.url + path, body) == expected
-    server.stop()
-    with use_cassette(cassette_path, record_mode="none") as cassette:
-        for method, path, body, expected in EXCHANGES:
-            assert replayer(method, server.url + path, body) == expected
-    assert cassette.all_played
+    record_then_replay(recorder, replayer, server, cassette_path)

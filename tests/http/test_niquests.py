@@ -38,7 +38,7 @@ from interposition.http import (
     use_cassette,
 )
 
-from .conftest import BINARY, LARGE, UNICODE_TEXT, LiveServer
+from .conftest import BINARY, BODIES, LARGE, LiveServer
 
 
 def test_urllib3_here_is_urllib3_future() -> None:
@@ -61,15 +61,7 @@ def _twice(server: LiveServer, cassette_path: Path, scenario: Any) -> object:
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [
-        ("/text?name=x", b"hello x"),
-        ("/binary", BINARY),
-        ("/unicode", UNICODE_TEXT.encode()),
-        ("/large", LARGE),
-        ("/chunked", b"first,second,third"),
-        ("/gzip", b"compressed " * 50),
-        ("/deflate", b"deflated " * 50),
-    ],
+    BODIES,
 )
 def test_bodies_replay_with_the_server_stopped(
     path: str, expected: bytes, server: LiveServer, cassette_path: Path

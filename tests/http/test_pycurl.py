@@ -23,7 +23,7 @@ from interposition import ConfigurationError
 from interposition.http import HttpInteractionNotFoundError, use_cassette
 
 from .conftest import BINARY, LARGE, UNICODE_TEXT, LiveServer
-from .test_cross_client import CLIENTS, EXCHANGES
+from .test_cross_client import CLIENTS, record_then_replay
 from .test_httplib2 import _with_httplib2
 
 
@@ -531,11 +531,4 @@ def test_cross_client(
     recorder, replayer = OTHERS[other], _with_pycurl
     if direction == "pycurl first":
         recorder, replayer = replayer, recorder
-    with use_cassette(cassette_path):
-        for method, path, body, expected in EXCHANGES:
-            assert recorder(method, server.url + path, body) == expected
-    server.stop()
-    with use_cassette(cassette_path, record_mode="none") as cassette:
-        for method, path, body, expected in EXCHANGES:
-            assert replayer(method, server.url + path, body) == expected
-    assert cassette.all_played
+    record_then_replay(recorder, replayer, server, cassette_path)
